@@ -1,0 +1,125 @@
+"""The thin top-level API: validate, build, run, verify; each stage its own module.
+
+>>> result = prove("3*x**2*y - y/7 + 2")
+>>> result.verdict.verdict, result.model.depth
+('proved', 3)
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import sympy
+
+from .constructions import build_model
+from .engine import Trace
+from .limits import DEFAULT_LIMITS, Limits
+from .model import Model
+from .poly import Target, make_target
+from .verify import Verdict, verify_identity
+
+
+def build(target, variables=None, params=None, construction: str = "masked",
+          degree: int | None = None, limits: Limits = DEFAULT_LIMITS) -> Model:
+    """The transformer of ``construction`` for ``target`` (string, sympy Expr/Poly or
+    exponent dict). Its blocks depend only on (d, n); the target sets the readout."""
+    t = make_target(target, variables=variables, params=params, limits=limits)
+    return build_model(t, construction, degree=degree, limits=limits)
+
+
+@dataclass
+class ProofResult:
+    """A proof attempt: target, model, verdict, and the exact trace of the forward pass.
+
+    ``trace.residuals[k]`` is the residual stream after block k (exact polynomials),
+    ``trace.blocks[k-1].scores`` the attention scores of block k.
+    """
+
+    target: Target
+    model: Model
+    verdict: Verdict
+    trace: Trace
+    output_poly: object = field(repr=False)
+    seconds: float = 0.0
+
+    @property
+    def proved(self) -> bool:
+        return self.verdict.holds
+
+    @property
+    def output(self) -> sympy.Expr:
+        """The model's output y(x) as a sympy expression (constants shown as values)."""
+        return _with_constants(self.output_poly.as_expr(), self.target)
+
+    def summary(self) -> dict:
+        """The figures the CLI reports (JSON-ready)."""
+        t, m = self.target, self.model
+        out = {
+            **self.verdict.to_json(),
+            "target": str(t.as_expr()),
+            "variables": list(t.variables),
+            "dimension": t.dimension,
+            "degree": t.degree,
+            "construction": m.info.get("construction", "custom"),
+            "tokens": m.tokens,
+            "width": m.width,
+            "blocks": m.depth,
+            "free_parameters": m.free_parameters,
+            "params": [p for p in t.params if p not in t.constants],
+            "constants": list(t.constants),
+            "seconds": round(self.seconds, 4),
+        }
+        if t.constants:
+            out["note"] = (f"{', '.join(t.constants)} treated as independent symbols: the "
+                           "identity holds for every value, in particular the true one")
+        return out
+
+    def __repr__(self) -> str:
+        t, m = self.target, self.model
+        return (f"<ProofResult {self.verdict.verdict.upper()} ({self.verdict.rung}): "
+                f"{t.as_expr()} | d={t.dimension} n={t.degree} tokens={m.tokens} "
+                f"width={m.width} blocks={m.depth} free={m.free_parameters} "
+                f"{self.seconds:.3f}s>")
+
+
+def _with_constants(expr: sympy.Expr, target: Target) -> sympy.Expr:
+    from .poly.target import constant_to_sympy
+    if not target.constants:
+        return expr
+    return expr.subs({sympy.Symbol(c): constant_to_sympy(c) for c in target.constants})
+
+
+def prove(target, variables=None, params=None, construction: str = "masked",
+          degree: int | None = None, limits: Limits = DEFAULT_LIMITS,
+          timeout: float | None = None) -> ProofResult:
+    """Build the transformer for ``target`` and decide, exactly, that it outputs it.
+
+    The verdict is "proved" only if the output polynomial, computed block by block in
+    QQ[x] (readout in QQ[x, params]), equals the target term by term.
+    """
+    start = time.perf_counter()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    t = make_target(target, variables=variables, params=params, limits=limits)
+    model = build_model(t, construction, degree=degree, limits=limits)
+    verdict, trace, y = verify_identity(model, t, limits=limits, deadline=deadline)
+    return ProofResult(t, model, verdict, trace, y, time.perf_counter() - start)
+
+
+def check_model(model: Model, claim, variables=None, params=None,
+                limits: Limits = DEFAULT_LIMITS, timeout: float | None = None) -> ProofResult:
+    """Decide exactly whether a given model computes ``claim`` (first difference if not)."""
+    start = time.perf_counter()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    if variables is None:
+        variables = _claim_variables(claim, model, params, limits)
+    t = make_target(claim, variables=variables, params=params, limits=limits)
+    verdict, trace, y = verify_identity(model, t, limits=limits, deadline=deadline)
+    return ProofResult(t, model, verdict, trace, y, time.perf_counter() - start)
+
+
+def _claim_variables(claim, model: Model, params, limits: Limits):
+    """Variables of a claim read against a model: the model's, then any others."""
+    loose = make_target(claim, params=params, limits=limits)
+    extra = [v for v in loose.variables if v not in model.variables]
+    return tuple(model.variables) + tuple(extra)

@@ -1,0 +1,79 @@
+"""Construction A ("masked"): n fixed blocks compute every monomial of degree <= n.
+
+Tokens are the monomials alpha_0 = 0, alpha_1, ... of degree <= n in graded order;
+channels are [xin, one, m]. Token t reads xin_t = x_{l(t)}, the last variable
+occurring in alpha_t (token 0 reads 1), one_t = 1, and m_t = [t = 0].
+
+Block k attends from every token t of degree k to its parent p(t) = alpha_t - e_l
+only (mask), with score q_t k_p = xin_t * one_p = x_l and value v_p = m_p, so the
+attention output is a_t = x_l * m_p and the residual adds it into m_t.
+Induction on k: before block k, m_s = x^alpha_s for |alpha_s| < k and 0 otherwise;
+block k sets m_t = x_l * x^(alpha_t - e_l) = x^alpha_t for |alpha_t| = k and leaves
+all other tokens unchanged (their mask rows are empty). After n blocks every
+m_t = x^alpha_t, so the readout R[t, m] = c_{alpha_t} gives sum_alpha c_alpha x^alpha.
+
+The blocks depend only on (d, n); the target enters only through the readout.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..errors import LimitExceeded
+from ..limits import DEFAULT_LIMITS, Limits
+from ..model import Attention, Block, Embedding, ExactMatrix, Mask, Model
+from ..model.ir import make_meta
+from ..poly import Target, graded_monomials
+from .readout import coefficient_readout
+from .tokens import monomial_tokens
+
+XIN, ONE, M = 0, 1, 2
+WIDTH = 3
+CHANNELS = ("xin", "one", "m")
+
+
+def fixed_blocks(d: int, n: int, limits: Limits = DEFAULT_LIMITS) -> tuple[Embedding, tuple[Block, ...]]:
+    """The target-independent part of construction A for d variables, degree n."""
+    tokens = monomial_tokens(d, n, limits)
+    N = len(tokens.monomials)
+    base = {}
+    coef = [dict() for _ in range(d)]
+    for t in range(N):
+        base[(t, ONE)] = 1
+        if t == 0:
+            base[(t, XIN)] = 1
+            base[(t, M)] = 1
+        else:
+            coef[tokens.last[t]][(t, XIN)] = 1
+    variables = tuple(f"x{i + 1}" for i in range(d))
+    embedding = Embedding(variables, ExactMatrix.from_dict(N, WIDTH, base),
+                          tuple(ExactMatrix.from_dict(N, WIDTH, a) for a in coef))
+    wq = ExactMatrix.from_dict(WIDTH, 1, {(XIN, 0): 1})
+    wk = ExactMatrix.from_dict(WIDTH, 1, {(ONE, 0): 1})
+    wv = ExactMatrix.from_dict(WIDTH, 1, {(M, 0): 1})
+    wo = ExactMatrix.from_dict(1, WIDTH, {(0, M): 1})
+    blocks = []
+    for k in range(1, n + 1):
+        rows = tuple((tokens.parent[t],) if tokens.degree[t] == k else ()
+                     for t in range(N))
+        blocks.append(Block(Attention(wq, wk, wv, wo, "identity", Mask(N, rows))))
+    return embedding, tuple(blocks)
+
+
+def build_masked(target: Target, degree: int | None = None,
+                 limits: Limits = DEFAULT_LIMITS) -> Model:
+    """Construction A for ``target`` (degree defaults to the target's degree)."""
+    d = target.dimension
+    n = target.degree if degree is None else degree
+    if n < target.degree:
+        raise LimitExceeded(f"degree {n} is below the target's degree {target.degree}")
+    embedding, blocks = fixed_blocks(d, n, limits)
+    embedding = Embedding(target.variables, embedding.base, embedding.coefficients)
+    readout = coefficient_readout(target, graded_monomials(d, n), WIDTH, M)
+    meta = {"construction": "masked", "dimension": d, "degree": n,
+            "channels": ",".join(CHANNELS), "free_parameters": len(readout_tokens(d, n))}
+    return Model(embedding, blocks, readout, make_meta(meta))
+
+
+def readout_tokens(d: int, n: int) -> list[tuple[int, ...]]:
+    """The monomials whose coefficients are the free parameters (one per token)."""
+    return graded_monomials(d, n)

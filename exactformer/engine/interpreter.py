@@ -1,0 +1,183 @@
+"""One generic interpreter of the model IR over any scalar domain.
+
+It knows nothing about how a model was built. Work follows the non-zeros: only
+tokens with a non-empty mask row are queried, only keys some query may see are
+computed, and a token whose attention output is zero keeps its residual row
+(rows are shared between consecutive states, never copied).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable, Sequence
+
+import sympy
+
+from ..errors import LimitExceeded
+from ..model import ExactMatrix, Model
+from .domains import Domain
+
+Row = list
+
+
+@dataclass
+class BlockTrace:
+    """What one block did: scores S[t, j] (allowed pairs), the head outputs a_t
+    (before Wo) of the tokens that attended, and the residual stream after the block."""
+
+    index: int
+    scores: dict[tuple[int, int], object]
+    attention: dict[int, Row]
+    residual: list[Row]
+
+
+@dataclass
+class Trace:
+    """Residual streams and per-block details of one forward pass.
+
+    ``residuals[0]`` is the embedding H0 and ``residuals[k]`` the stream after block k
+    (like tracr's ``residuals``); ``blocks[k-1].scores`` are the attention logits.
+    """
+
+    domain: Domain
+    residuals: list[list[Row]]
+    blocks: list[BlockTrace]
+
+    @property
+    def final(self) -> list[Row]:
+        return self.residuals[-1]
+
+    def value(self, layer: int, token: int, channel: int) -> sympy.Expr:
+        """H_layer[token, channel] as a sympy expression."""
+        return self.domain.to_sympy(self.residuals[layer][token][channel])
+
+    def residual_matrix(self, layer: int) -> sympy.Matrix:
+        """The whole residual stream after ``layer`` blocks as a sympy Matrix."""
+        return sympy.Matrix([[self.domain.to_sympy(v) for v in row]
+                             for row in self.residuals[layer]])
+
+    def scores_of(self, block: int) -> dict[tuple[int, int], sympy.Expr]:
+        """Attention scores of block ``block`` (1-based) as sympy expressions."""
+        return {k: self.domain.to_sympy(v) for k, v in self.blocks[block - 1].scores.items()}
+
+
+def _weights(matrix: ExactMatrix, domain: Domain) -> list[tuple[int, tuple[tuple[int, object], ...]]]:
+    """Non-zero rows of a weight matrix with entries converted into the domain."""
+    return [(r, tuple((c, domain.const(v)) for c, v in cols))
+            for r, cols in sorted(matrix.by_row.items())]
+
+
+def _row_times(row: Row, weights, cols: int, zero) -> Row:
+    """row @ W using only the non-zero rows of W and non-zero entries of row."""
+    out = [zero] * cols
+    for r, entries in weights:
+        x = row[r]
+        if not x:
+            continue
+        for c, w in entries:
+            out[c] = out[c] + x * w
+    return out
+
+
+def _dot(a: Row, b: Row, zero):
+    total = zero
+    for u, v in zip(a, b):
+        if u and v:
+            total = total + u * v
+    return total
+
+
+def embed(model: Model, domain: Domain) -> list[Row]:
+    """H0 = B + sum_i x_i A_i."""
+    emb = model.embedding
+    zero = domain.zero
+    H = [[zero] * emb.width for _ in range(emb.tokens)]
+    for r, c, v in emb.base.entries:
+        H[r][c] = H[r][c] + domain.const(v)
+    for i, a in enumerate(emb.coefficients):
+        x = domain.variable(i)
+        for r, c, v in a.entries:
+            H[r][c] = H[r][c] + x * domain.const(v)
+    return H
+
+
+def run(model: Model, domain: Domain, record: bool = True,
+        deadline: float | None = None,
+        progress: Callable[[int, int], None] | None = None) -> Trace:
+    """Forward pass of ``model`` over ``domain``; returns the trace.
+
+    With ``record=False`` only the final residual stream is kept.
+    """
+    H = embed(model, domain)
+    residuals = [H]
+    blocks: list[BlockTrace] = []
+    zero = domain.zero
+    N = model.tokens
+    for k, block in enumerate(model.blocks, 1):
+        if deadline is not None and time.monotonic() > deadline:
+            raise LimitExceeded(f"time limit reached in block {k} of {model.depth}")
+        att = block.attention
+        wq, wk, wv, wo = (_weights(m, domain) for m in (att.wq, att.wk, att.wv, att.wo))
+        h, hv, D = att.wq.cols, att.wv.cols, att.width
+        if att.mask is not None:
+            rows = [(t, keys) for t, keys in enumerate(att.mask.allowed) if keys]
+        else:
+            everyone = tuple(range(N))
+            rows = [(t, everyone) for t in range(N)]
+        keys_needed = sorted({j for _, keys in rows for j in keys})
+        K = {j: _row_times(H[j], wk, h, zero) for j in keys_needed}
+        V = {j: _row_times(H[j], wv, hv, zero) for j in keys_needed}
+        scores: dict[tuple[int, int], object] = {}
+        heads: dict[int, Row] = {}
+        new_H = list(H)
+        for t, keys in rows:
+            q = _row_times(H[t], wq, h, zero)
+            s = [_dot(q, K[j], zero) for j in keys]
+            if record:
+                scores.update(((t, j), v) for j, v in zip(keys, s))
+            if att.activation == "softmax":
+                w = domain.softmax(s)
+            elif att.activation == "relu":
+                w = [domain.relu(v) for v in s]
+            else:
+                w = s
+            a = [zero] * hv
+            for j, wj in zip(keys, w):
+                if not wj:
+                    continue
+                for c, v in enumerate(V[j]):
+                    if v:
+                        a[c] = a[c] + wj * v
+            if not any(a):
+                continue
+            heads[t] = a
+            out = _row_times(a, wo, D, zero)
+            new_H[t] = [u + v for u, v in zip(H[t], out)]
+        H = new_H
+        if block.ffn is not None:
+            H = _ffn(block.ffn, H, domain)
+        if record:
+            residuals.append(H)
+            blocks.append(BlockTrace(k, scores, heads, H))
+        if progress is not None:
+            progress(k, model.depth)
+    if not record:
+        residuals.append(H)
+    return Trace(domain, residuals, blocks)
+
+
+def _ffn(ffn, H: list[Row], domain: Domain) -> list[Row]:
+    zero = domain.zero
+    w1, w2 = _weights(ffn.w1, domain), _weights(ffn.w2, domain)
+    b1 = [domain.const(ffn.b1.get(0, c)) for c in range(ffn.w1.cols)]
+    b2 = [domain.const(ffn.b2.get(0, c)) for c in range(ffn.w2.cols)]
+    square = ffn.activation == "square"
+    out = []
+    for row in H:
+        z = _row_times(row, w1, ffn.w1.cols, zero)
+        z = [u + b for u, b in zip(z, b1)]
+        z = [u * u for u in z] if square else [domain.relu(u) for u in z]
+        y = _row_times(z, w2, ffn.w2.cols, zero)
+        out.append([u + v + b for u, v, b in zip(row, y, b2)])
+    return out

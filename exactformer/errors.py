@@ -1,0 +1,38 @@
+"""The few named exceptions of exactformer.
+
+Every error a user can cause derives from :class:`ExactformerError`; the CLI maps
+each class to an exit code in one place (``cli.EXIT_CODES``).
+"""
+from __future__ import annotations
+
+
+class ExactformerError(Exception):
+    """Base class of every error exactformer raises on purpose."""
+
+
+class ParseError(ExactformerError, ValueError):
+    """The input text is not a well-formed expression."""
+
+
+class NotAPolynomial(ExactformerError, ValueError):
+    """The input is well formed but is not a polynomial in the variables."""
+
+
+class LimitExceeded(ExactformerError):
+    """A configured resource limit (size, degree, terms, time) would be exceeded."""
+
+
+class ShapeError(ExactformerError, ValueError):
+    """A model's matrices do not fit together."""
+
+
+class ModelFormatError(ExactformerError, ValueError):
+    """A serialised model (JSON) is malformed."""
+
+
+class CertificateError(ExactformerError, ValueError):
+    """A certificate is malformed (not: well formed but false)."""
+
+
+class NotExact(ExactformerError):
+    """A computation left the exact domain (e.g. softmax of unequal polynomial scores)."""

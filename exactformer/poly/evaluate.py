@@ -1,0 +1,251 @@
+"""Syntax tree -> canonical sparse polynomial over QQ, with limits checked first.
+
+Before anything is expanded, :func:`bound` computes an upper bound on the total
+degree and on the number of terms of every subtree (deg(p*q) = deg p + deg q,
+terms(p*q) <= terms(p)*terms(q), and a polynomial of degree D in g generators has
+at most C(D+g, g) terms), so ``x**(10**10)`` or ``(x+y+z+1)**10000`` is refused
+instantly rather than expanded.
+"""
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+from sympy import QQ
+from sympy.polys.rings import PolyElement, PolyRing
+
+from ..errors import LimitExceeded, NotAPolynomial, ParseError
+from ..limits import DEFAULT_LIMITS, Limits
+from .syntax import NON_POLYNOMIAL_FUNCTIONS, Node, describe
+
+
+def _bits_ok(value: Fraction, exponent: int, limits: Limits) -> bool:
+    bits = max(abs(value.numerator).bit_length(), value.denominator.bit_length())
+    return bits * abs(exponent) <= limits.max_digits * 4
+
+
+def const_value(node: Node, limits: Limits = DEFAULT_LIMITS) -> Fraction:
+    """The exact rational value of a tree made only of numbers, or NotAPolynomial."""
+    kind = node[0]
+    if kind == "num":
+        return node[1]
+    if kind == "neg":
+        return -const_value(node[1], limits)
+    if kind == "add":
+        return sum((const_value(c, limits) for c in node[1]), Fraction(0))
+    if kind == "mul":
+        out = Fraction(1)
+        for c in node[1]:
+            out *= const_value(c, limits)
+        return out
+    if kind == "div":
+        den = const_value(node[2], limits)
+        if den == 0:
+            raise ParseError(f"division by zero in {describe(node)}")
+        return const_value(node[1], limits) / den
+    if kind == "pow":
+        base = const_value(node[1], limits)
+        exp = const_value(node[2], limits)
+        if exp.denominator != 1:
+            raise NotAPolynomial(f"{describe(node)}: exponent {exp} is not an integer")
+        e = int(exp)
+        if not _bits_ok(base, e, limits):
+            raise LimitExceeded(f"{describe(node)} would have more than {limits.max_digits} digits")
+        if base == 0 and e < 0:
+            raise ParseError(f"division by zero in {describe(node)}")
+        return base**e
+    raise NotAPolynomial(f"{describe(node)} is not a rational constant")
+
+
+def exponent_of(node: Node, limits: Limits) -> int:
+    """The exponent of a power node's right side: a non-negative integer constant."""
+    try:
+        value = const_value(node[2], limits)
+    except NotAPolynomial:
+        raise NotAPolynomial(
+            f"{describe(node)}: the exponent {describe(node[2])} is not a constant, "
+            "so this is not a polynomial"
+        ) from None
+    if value.denominator != 1:
+        raise NotAPolynomial(f"{describe(node)}: fractional exponent {value} is not a polynomial")
+    return int(value)
+
+
+def resolve_calls(node: Node, limits: Limits = DEFAULT_LIMITS) -> Node:
+    """Replace function calls by what they mean, or refuse them.
+
+    Only ``sqrt`` of a non-negative rational constant is accepted: a perfect square
+    becomes a number, anything else the independent symbol ``sqrt(q)`` times a
+    rational (square factors are pulled out: sqrt(8) = 2*sqrt(2)).
+    """
+    kind = node[0]
+    if kind in ("num", "sym", "const"):
+        return node
+    if kind == "neg":
+        return ("neg", resolve_calls(node[1], limits))
+    if kind in ("add", "mul"):
+        return (kind, [resolve_calls(c, limits) for c in node[1]])
+    if kind in ("div", "pow"):
+        return (kind, resolve_calls(node[1], limits), resolve_calls(node[2], limits))
+    if kind == "call":
+        name, arg = node[1], node[2]
+        if name == "sqrt":
+            try:
+                value = const_value(resolve_calls(arg, limits), limits)
+            except NotAPolynomial:
+                raise NotAPolynomial(f"{describe(node)} is not a polynomial") from None
+            return _sqrt_node(value, node)
+        if name in NON_POLYNOMIAL_FUNCTIONS:
+            raise NotAPolynomial(f"{describe(node)} is not a polynomial")
+        raise NotAPolynomial(f"unknown function {name!r} in {describe(node)}")
+    raise ParseError(f"unknown syntax node {kind!r}")
+
+
+def _square_split(n: int) -> tuple[int, int]:
+    """n = s**2 * r with r free of small square factors; returns (s, r)."""
+    s, r = 1, n
+    root = math.isqrt(r)
+    if root * root == r:
+        return root, 1
+    p = 2
+    while p * p <= r and p < 10_000:
+        while r % (p * p) == 0:
+            r //= p * p
+            s *= p
+        p += 1
+    return s, r
+
+
+def _sqrt_node(value: Fraction, node: Node) -> Node:
+    if value < 0:
+        raise NotAPolynomial(f"{describe(node)}: square root of a negative number is not real")
+    # sqrt(p/q) = sqrt(p*q)/q
+    s, r = _square_split(value.numerator * value.denominator)
+    factor = Fraction(s, value.denominator)
+    if r == 1:
+        return ("num", factor)
+    return ("mul", [("num", factor), ("const", f"sqrt({r})")])
+
+
+def names_in(node: Node) -> tuple[set[str], set[str]]:
+    """(symbol names, constant names) occurring in a call-free tree."""
+    syms: set[str] = set()
+    consts: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        kind = n[0]
+        if kind == "sym":
+            syms.add(n[1])
+        elif kind == "const":
+            consts.add(n[1])
+        elif kind == "neg":
+            stack.append(n[1])
+        elif kind in ("add", "mul"):
+            stack.extend(n[1])
+        elif kind in ("div", "pow"):
+            stack.extend((n[1], n[2]))
+    return syms, consts
+
+
+def bound(node: Node, ngens: int, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
+    """Upper bounds (total degree, number of terms) of the expanded tree.
+
+    Raises LimitExceeded as soon as a bound passes the limits, before any expansion.
+    """
+    kind = node[0]
+    if kind == "num":
+        out = (0, 1)
+    elif kind in ("sym", "const"):
+        out = (1, 1)
+    elif kind == "neg":
+        out = bound(node[1], ngens, limits)
+    elif kind == "add":
+        parts = [bound(c, ngens, limits) for c in node[1]]
+        out = (max(p[0] for p in parts), sum(p[1] for p in parts))
+    elif kind == "mul":
+        parts = [bound(c, ngens, limits) for c in node[1]]
+        out = (sum(p[0] for p in parts), math.prod(p[1] for p in parts))
+    elif kind == "div":
+        num = bound(node[1], ngens, limits)
+        den_deg, _ = bound(node[2], ngens, limits)
+        if den_deg > 0:
+            raise NotAPolynomial(
+                f"{describe(node)}: division by {describe(node[2])} is not a polynomial"
+            )
+        out = num
+    elif kind == "pow":
+        base_deg, base_terms = bound(node[1], ngens, limits)
+        e = exponent_of(node, limits)
+        if base_deg == 0:
+            out = (0, 1)
+        else:
+            if e < 0:
+                raise NotAPolynomial(f"{describe(node)}: a negative power is not a polynomial")
+            if e > limits.max_exponent:
+                raise LimitExceeded(
+                    f"{describe(node)}: exponent {e} exceeds the limit {limits.max_exponent}"
+                )
+            terms = base_terms**e if e * math.log2(max(base_terms, 1)) < 64 else 2**64
+            out = (base_deg * e, terms)
+    else:
+        raise ParseError(f"unexpected syntax node {kind!r}")
+    deg, terms = out
+    if deg > 2 * limits.max_degree:
+        raise LimitExceeded(f"{describe(node)} has degree {deg}, above the limit {limits.max_degree}")
+    terms = min(terms, math.comb(deg + ngens, ngens))
+    if terms > limits.max_terms:
+        raise LimitExceeded(
+            f"{describe(node)} may expand to {terms} terms, above the limit {limits.max_terms}"
+        )
+    return deg, terms
+
+
+def expand(node: Node, ring: PolyRing, names: dict[str, PolyElement],
+           limits: Limits = DEFAULT_LIMITS) -> PolyElement:
+    """Expand a call-free tree in ``ring`` (names maps symbol/constant -> generator)."""
+    kind = node[0]
+    if kind == "num":
+        v = node[1]
+        return ring.ground_new(QQ(v.numerator, v.denominator))
+    if kind in ("sym", "const"):
+        return names[node[1]]
+    if kind == "neg":
+        return -expand(node[1], ring, names, limits)
+    if kind == "add":
+        out = ring.zero
+        for c in node[1]:
+            out = out + expand(c, ring, names, limits)
+        return out
+    if kind == "mul":
+        out = ring.one
+        for c in node[1]:
+            out = out * expand(c, ring, names, limits)
+        return out
+    if kind == "div":
+        num = expand(node[1], ring, names, limits)
+        den = expand(node[2], ring, names, limits)
+        if not den.is_ground:
+            raise NotAPolynomial(
+                f"{describe(node)}: division by {describe(node[2])} is not a polynomial"
+            )
+        if not den:
+            raise ParseError(f"division by zero in {describe(node)}")
+        return num.quo_ground(den.LC)
+    if kind == "pow":
+        base = expand(node[1], ring, names, limits)
+        e = exponent_of(node, limits)
+        if base.is_ground:
+            value = Fraction(int(base.LC.numerator), int(base.LC.denominator)) if base else Fraction(0)
+            if not _bits_ok(value, e, limits):
+                raise LimitExceeded(
+                    f"{describe(node)} would have more than {limits.max_digits} digits"
+                )
+            if value == 0 and e < 0:
+                raise ParseError(f"division by zero in {describe(node)}")
+            r = value**e
+            return ring.ground_new(QQ(r.numerator, r.denominator))
+        if e < 0:
+            raise NotAPolynomial(f"{describe(node)}: a negative power is not a polynomial")
+        return base**e
+    raise ParseError(f"unexpected syntax node {kind!r}")

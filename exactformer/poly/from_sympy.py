@@ -1,0 +1,56 @@
+"""sympy Expr -> the parser's syntax tree, walking the expression (no strings)."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sympy
+
+from ..errors import NotAPolynomial, ParseError
+from .syntax import Node
+
+_CONSTANTS = {sympy.pi: "pi", sympy.E: "E"}
+
+
+def sympy_to_tree(expr, depth: int = 0) -> Node:
+    """Translate a sympy expression into a syntax tree of the same meaning.
+
+    Floats are refused (a binary float is not the number the user meant);
+    functions other than square roots of rationals are refused as non-polynomial.
+    """
+    if depth > 100:
+        raise ParseError("sympy expression nested too deeply")
+    if isinstance(expr, sympy.Poly):
+        expr = expr.as_expr()
+    if isinstance(expr, (int, Fraction)):
+        return ("num", Fraction(expr))
+    if not isinstance(expr, sympy.Basic):
+        raise ParseError(f"cannot read a {type(expr).__name__} as a polynomial")
+    if expr.is_Rational:
+        return ("num", Fraction(int(expr.p), int(expr.q)))
+    if expr.is_Float:
+        raise NotAPolynomial(
+            f"floating-point coefficient {expr} is inexact; give it as a Rational or a string"
+        )
+    if expr in _CONSTANTS:
+        return ("const", _CONSTANTS[expr])
+    if expr.is_Symbol:
+        return ("sym", expr.name)
+    if expr.is_Add:
+        return ("add", [sympy_to_tree(a, depth + 1) for a in expr.args])
+    if expr.is_Mul:
+        return ("mul", [sympy_to_tree(a, depth + 1) for a in expr.args])
+    if expr.is_Pow:
+        base, exp = expr.args
+        if exp == sympy.Rational(1, 2) and base.is_Rational:
+            return ("call", "sqrt", ("num", Fraction(int(base.p), int(base.q))))
+        if exp.is_Rational and exp.q == 2 and base.is_Rational:
+            # q**(k/2) = sqrt(q)**k
+            return ("pow", ("call", "sqrt", ("num", Fraction(int(base.p), int(base.q)))),
+                    ("num", Fraction(int(exp.p))))
+        return ("pow", sympy_to_tree(base, depth + 1), sympy_to_tree(exp, depth + 1))
+    if expr is sympy.I:
+        raise NotAPolynomial("complex coefficients (I) are not supported")
+    if isinstance(expr, sympy.Function) or expr.is_Function:
+        name = type(expr).__name__
+        return ("call", name, sympy_to_tree(expr.args[0], depth + 1) if expr.args else ("num", Fraction(0)))
+    raise NotAPolynomial(f"{expr} is not a polynomial")

@@ -1,0 +1,287 @@
+"""The target polynomial: variables, symbolic coefficients and canonical terms.
+
+A target lives in K[x_1..x_d] where K = QQ, or K = QQ[params] when coefficients
+are symbolic. Irrational constants (pi, E, sqrt(q)) are independent parameters:
+an identity proved for every value of such a symbol holds in particular at its
+true value, and nothing is ever rounded.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Mapping, Sequence
+
+import sympy
+from sympy import QQ
+from sympy.polys.rings import PolyElement, PolyRing
+
+from ..errors import LimitExceeded, NotAPolynomial, ParseError
+from ..limits import DEFAULT_LIMITS, Limits
+from .evaluate import bound, expand, names_in, resolve_calls
+from .from_sympy import sympy_to_tree
+from .syntax import Node, parse
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+
+
+def constant_to_sympy(name: str) -> sympy.Expr:
+    """The true value of a constant symbol's name: 'pi', 'E' or 'sqrt(q)'."""
+    if name == "pi":
+        return sympy.pi
+    if name == "E":
+        return sympy.E
+    match = re.fullmatch(r"sqrt\((\d+)\)", name)
+    if match:
+        return sympy.sqrt(sympy.Integer(match.group(1)))
+    raise ValueError(f"unknown constant {name!r}")
+
+
+def coefficient_domain(params: Sequence[str]):
+    """QQ, or the polynomial ring QQ[params] (sympy domain)."""
+    if not params:
+        return QQ
+    return QQ[tuple(sympy.Symbol(p) for p in params)]
+
+
+@dataclass(frozen=True, eq=False)
+class Target:
+    """A polynomial in ``variables`` with coefficients in QQ[params].
+
+    ``poly`` is a sympy ``PolyElement`` of ``ring`` = K[variables]; it is canonical,
+    so two targets are equal iff their ``poly`` are equal.
+    """
+
+    variables: tuple[str, ...]
+    params: tuple[str, ...]
+    constants: tuple[str, ...]
+    ring: PolyRing
+    poly: PolyElement
+
+    @property
+    def dimension(self) -> int:
+        return len(self.variables)
+
+    @property
+    def degree(self) -> int:
+        """Total degree in the variables (0 for the zero polynomial)."""
+        return max((sum(m) for m in self.poly.keys()), default=0)
+
+    @property
+    def domain(self):
+        return self.ring.domain
+
+    def coefficient(self, monomial: tuple[int, ...]):
+        """Coefficient of x**monomial as an element of K (zero if absent)."""
+        return self.poly.get(tuple(monomial), self.ring.domain.zero)
+
+    def as_expr(self) -> sympy.Expr:
+        """The target as a sympy expression; constant symbols shown as their values."""
+        expr = self.poly.as_expr()
+        if self.constants:
+            expr = expr.subs({sympy.Symbol(c): constant_to_sympy(c) for c in self.constants})
+        return expr
+
+    def __repr__(self) -> str:
+        return f"Target({self.as_expr()}, variables={list(self.variables)})"
+
+    def __eq__(self, other) -> bool:
+        return (isinstance(other, Target) and self.variables == other.variables
+                and self.params == other.params and self.poly == other.poly)
+
+    def __hash__(self) -> int:
+        return hash((self.variables, self.params))
+
+
+def _check_names(names: Sequence[str], what: str) -> tuple[str, ...]:
+    out = []
+    for n in names:
+        n = n.strip()
+        if not _NAME.match(n):
+            raise ParseError(f"invalid {what} name {n!r}")
+        if n in out:
+            raise ParseError(f"{what} {n!r} is declared twice")
+        out.append(n)
+    return tuple(out)
+
+
+def _split_names(value) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return tuple(v for v in (s.strip() for s in value.split(",")) if v)
+    return tuple(str(v) for v in value)
+
+
+def _tree_of(source, limits: Limits) -> tuple[Node, tuple[str, ...] | None]:
+    """Syntax tree of any accepted source and the variables it implies (if any)."""
+    if isinstance(source, str):
+        return parse(source, limits), None
+    if isinstance(source, tree_source):
+        return source.tree, None
+    if isinstance(source, sympy.Poly):
+        return sympy_to_tree(source.as_expr()), tuple(str(g) for g in source.gens)
+    if isinstance(source, (sympy.Basic, int, Fraction)):
+        return sympy_to_tree(source), None
+    if isinstance(source, PolyElement):
+        return sympy_to_tree(source.as_expr()), tuple(str(g) for g in source.ring.gens)
+    if isinstance(source, Mapping):
+        return _tree_of_dict(source, limits)
+    raise ParseError(f"cannot read a {type(source).__name__} as a polynomial")
+
+
+def _tree_of_dict(source: Mapping, limits: Limits) -> tuple[Node, tuple[str, ...] | None]:
+    if not source:
+        return ("num", Fraction(0)), None
+    lengths = set()
+    terms = []
+    for key, coef in source.items():
+        key = (key,) if isinstance(key, int) else tuple(key)
+        if not all(isinstance(e, int) and not isinstance(e, bool) and e >= 0 for e in key):
+            raise ParseError(f"exponent tuple {key!r} must hold non-negative integers")
+        if sum(key) > limits.max_degree:
+            raise LimitExceeded(f"monomial {key!r} has degree above {limits.max_degree}")
+        lengths.add(len(key))
+        coef_tree, _ = _tree_of(coef, limits)
+        terms.append((key, coef_tree))
+    if len(lengths) != 1:
+        raise ParseError("exponent tuples of different lengths in the dict")
+    d = lengths.pop()
+    names = ("x",) if d == 1 else tuple(f"x{i + 1}" for i in range(d))
+    parts = []
+    for key, coef_tree in terms:
+        factors = [coef_tree] + [("pow", ("sym", names[i]), ("num", Fraction(e)))
+                                 for i, e in enumerate(key) if e]
+        parts.append(("mul", factors))
+    return ("add", parts), names
+
+
+def make_target(source, variables=None, params=None,
+                limits: Limits = DEFAULT_LIMITS) -> Target:
+    """Read a target polynomial from a string, sympy Expr/Poly, or exponent dict.
+
+    ``variables`` fixes the variable order (default: sorted free symbols other than
+    ``params``); any other symbol is then an error. ``params`` are symbolic
+    coefficients. Raises ParseError, NotAPolynomial or LimitExceeded.
+
+    >>> make_target("3*x**2*y - y/7 + 2").degree
+    3
+    """
+    if isinstance(source, Target):
+        return source
+    try:
+        return _make_target(source, variables, params, limits)
+    except RecursionError:
+        raise LimitExceeded("expression nested too deeply") from None
+
+
+def _make_target(source, variables, params, limits: Limits) -> Target:
+    tree, implied = _tree_of(source, limits)
+    tree = resolve_calls(tree, limits)
+    syms, consts = names_in(tree)
+    params_t = _check_names(_split_names(params) or (), "parameter")
+    declared = _split_names(variables)
+    if declared is None:
+        declared = implied
+    if declared is not None:
+        variables_t = _check_names(declared, "variable")
+        clash = set(variables_t) & set(params_t)
+        if clash:
+            raise ParseError(f"{sorted(clash)[0]!r} is declared both a variable and a parameter")
+        unknown = sorted(syms - set(variables_t) - set(params_t))
+        if unknown:
+            raise ParseError(
+                f"undeclared symbol {unknown[0]!r} (variables: {', '.join(variables_t) or 'none'})"
+            )
+    else:
+        variables_t = tuple(sorted(syms - set(params_t)))
+    if len(variables_t) > limits.max_variables:
+        raise LimitExceeded(f"{len(variables_t)} variables exceed the limit {limits.max_variables}")
+    for name in variables_t + params_t:
+        if name in consts or name in ("pi", "E"):
+            raise ParseError(f"{name!r} names a constant and cannot be a variable or parameter")
+    constants_t = tuple(sorted(consts))
+    all_params = params_t + constants_t
+    gens = variables_t + all_params
+    bound(tree, len(gens), limits)
+    big_ring = PolyRing(tuple(sympy.Symbol(g) for g in gens), QQ)
+    names = dict(zip(gens, big_ring.gens))
+    flat = expand(tree, big_ring, names, limits)
+    d = len(variables_t)
+    domain = coefficient_domain(all_params)
+    ring = PolyRing(tuple(sympy.Symbol(v) for v in variables_t), domain)
+    if all_params:
+        pring = domain.ring
+        grouped: dict[tuple, dict] = {}
+        for mon, coef in flat.items():
+            grouped.setdefault(mon[:d], {})[mon[d:]] = coef
+        poly = ring.from_dict({m: pring.from_dict(c) for m, c in grouped.items()})
+    else:
+        poly = ring.from_dict(dict(flat.items()))
+    target = Target(variables_t, all_params, constants_t, ring, poly)
+    if target.degree > limits.max_degree:
+        raise LimitExceeded(f"degree {target.degree} exceeds the limit {limits.max_degree}")
+    return target
+
+
+def monomial_to_expr(variables: Sequence[str], monomial: Sequence[int]) -> sympy.Expr:
+    """x**alpha as a sympy expression."""
+    return sympy.Mul(*[sympy.Symbol(v) ** e for v, e in zip(variables, monomial)])
+
+
+def n_monomials(d: int, n: int) -> int:
+    """Number of monomials of degree <= n in d variables: C(n+d, d)."""
+    return math.comb(n + d, d)
+
+
+def parse_coefficient(text: str, limits: Limits = DEFAULT_LIMITS) -> sympy.Expr:
+    """A constant expression (rationals, symbols, pi, E, sqrt) as a sympy Expr.
+
+    Every name is read as a parameter; the result is canonical (expanded).
+
+    >>> parse_coefficient("2*a + 1/3")
+    2*a + 1/3
+    """
+    tree = resolve_calls(parse(text, limits), limits)
+    syms, _ = names_in(tree)
+    target = make_target(tree_source(tree), variables=(), params=sorted(syms), limits=limits)
+    return target.as_expr()
+
+
+class tree_source:  # noqa: N801 - a tiny wrapper marking an already-parsed tree
+    """A parsed syntax tree passed to :func:`make_target` in place of text."""
+
+    def __init__(self, tree: Node):
+        self.tree = tree
+
+
+def lift(target: Target, gens: Sequence[str]) -> dict[tuple[int, ...], object]:
+    """The target's terms over QQ with monomials written over the named ``gens``.
+
+    Variables and parameters are matched by name, so polynomials from different
+    rings can be compared term by term. Raises KeyError for a missing name.
+    """
+    pos = {g: i for i, g in enumerate(gens)}
+    var_pos = [pos[v] for v in target.variables]
+    par_pos = [pos[p] for p in target.params]
+    out: dict[tuple[int, ...], object] = {}
+    for mon, coef in target.poly.items():
+        base = [0] * len(gens)
+        for i, e in zip(var_pos, mon):
+            base[i] += e
+        if target.params:
+            for pmon, c in coef.items():
+                full = list(base)
+                for i, e in zip(par_pos, pmon):
+                    full[i] += e
+                out[tuple(full)] = c
+        else:
+            out[tuple(base)] = coef
+    return out
+
+
+def coefficient_target(expr, limits: Limits = DEFAULT_LIMITS) -> Target:
+    """A constant (in x) coefficient expression as a Target with no variables."""
+    syms = sorted(str(s) for s in getattr(expr, "free_symbols", ()))
+    return make_target(expr, variables=(), params=syms, limits=limits)

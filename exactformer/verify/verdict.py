@@ -1,0 +1,61 @@
+"""Verdicts: what was decided, by which rung of the verification ladder, and why."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy
+
+#: The rungs of DESIGN §3, strongest first.
+EXACT_IDENTITY = "exact polynomial identity"
+EXACT_ON_BOX = "exact on a box (sign certificates)"
+SCHWARTZ_ZIPPEL = "Schwartz-Zippel (probabilistic)"
+NUMERICAL = "numerical evidence (mpmath, not a proof)"
+RUNGS = (EXACT_IDENTITY, EXACT_ON_BOX, SCHWARTZ_ZIPPEL, NUMERICAL)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """The first monomial (graded order) at which model output and claim differ."""
+
+    monomial: sympy.Expr
+    model_coefficient: sympy.Expr
+    claim_coefficient: sympy.Expr
+
+    def __str__(self) -> str:
+        return (f"coefficient of {self.monomial}: model has {self.model_coefficient}, "
+                f"claim has {self.claim_coefficient}")
+
+    def to_json(self) -> dict:
+        return {"monomial": str(self.monomial), "model": str(self.model_coefficient),
+                "claim": str(self.claim_coefficient)}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """``holds`` is True only when the rung's exact check passed."""
+
+    holds: bool
+    rung: str
+    detail: str = ""
+    difference: Difference | None = None
+    evidence: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def verdict(self) -> str:
+        return "proved" if self.holds else "refuted"
+
+    def __str__(self) -> str:
+        head = f"{self.verdict.upper()} ({self.rung})"
+        if self.difference is not None:
+            head += f": {self.difference}"
+        elif self.detail:
+            head += f": {self.detail}"
+        return head
+
+    def to_json(self) -> dict:
+        out = {"verdict": self.verdict, "rung": self.rung}
+        if self.detail:
+            out["detail"] = self.detail
+        if self.difference is not None:
+            out["difference"] = self.difference.to_json()
+        return out
