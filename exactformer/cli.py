@@ -8,6 +8,7 @@ With --json a deciding subcommand prints ONE JSON object whose "verdict" is
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import signal
 import sys
@@ -68,7 +69,7 @@ def time_limit(seconds: float | None):
         signal.signal(signal.SIGALRM, old)
 
 
-def _limits(args) -> Limits:
+def limits_from_args(args) -> Limits:
     changes = {}
     for name in ("max_degree", "max_terms", "max_tokens"):
         value = getattr(args, name, None)
@@ -79,7 +80,7 @@ def _limits(args) -> Limits:
     return replace(DEFAULT_LIMITS, **changes)
 
 
-def _add_common(p: argparse.ArgumentParser, target_help: str = "target polynomial") -> None:
+def add_common_options(p: argparse.ArgumentParser, target_help: str = "target polynomial") -> None:
     p.add_argument("--vars", help="comma-separated variable order (other names are errors)")
     p.add_argument("--params", help="comma-separated symbolic coefficient names")
     p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -90,7 +91,7 @@ def _add_common(p: argparse.ArgumentParser, target_help: str = "target polynomia
     p.add_argument("--max-tokens", type=int, dest="max_tokens", help="token-count limit")
 
 
-def _print_summary(summary: dict, stream=None) -> None:
+def print_summary(summary: dict, stream=None) -> None:
     stream = stream or sys.stdout
     rows = [
         ("target", summary["target"]),
@@ -111,7 +112,7 @@ def _print_summary(summary: dict, stream=None) -> None:
         print(f"note         {summary['note']}", file=stream)
 
 
-def _verdict_line(summary: dict) -> str:
+def verdict_line(summary: dict) -> str:
     line = f"{summary['verdict'].upper()} ({summary['rung']})"
     diff = summary.get("difference")
     if diff:
@@ -121,7 +122,7 @@ def _verdict_line(summary: dict) -> str:
 
 
 def cmd_prove(args) -> int:
-    limits = _limits(args)
+    limits = limits_from_args(args)
     result = api.prove(args.expr, variables=args.vars, params=args.params,
                        construction=args.construction, degree=args.degree, limits=limits,
                        timeout=args.timeout)
@@ -132,12 +133,12 @@ def cmd_prove(args) -> int:
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     else:
-        _print_summary(summary)
-        print(_verdict_line(summary))
+        print_summary(summary)
+        print(verdict_line(summary))
     return EXIT_PROVED if result.proved else EXIT_REFUTED
 
 
-def _read_text_file(path: str, what: str, max_bytes: int = 200_000_000) -> bytes:
+def read_input_file(path: str, what: str, max_bytes: int = 200_000_000) -> bytes:
     p = Path(path)
     try:
         if p.stat().st_size > max_bytes:
@@ -153,8 +154,8 @@ def _read_text_file(path: str, what: str, max_bytes: int = 200_000_000) -> bytes
 
 def cmd_check_model(args) -> int:
     from .model import loads
-    limits = _limits(args)
-    model = loads(_read_text_file(args.model, "model file"), limits)
+    limits = limits_from_args(args)
+    model = loads(read_input_file(args.model, "model file"), limits)
     result = api.check_model(model, args.claim, variables=args.vars, params=args.params,
                              limits=limits, timeout=args.timeout)
     summary = result.summary()
@@ -164,13 +165,35 @@ def cmd_check_model(args) -> int:
     else:
         print(f"model        {args.model}: {model!r}")
         print(f"claim        {summary['target']}")
-        print(_verdict_line(summary))
+        print(verdict_line(summary))
     return EXIT_PROVED if result.proved else EXIT_REFUTED
+
+
+def cmd_theorem(args) -> int:
+    from .theorem import prove_theorem
+    limits = limits_from_args(args)
+    result = prove_theorem(args.dim, args.degree, construction=args.construction,
+                           limits=limits, timeout=args.timeout)
+    summary = result.summary()
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        print(f"theorem      {summary['statement']}")
+        for key in ("tokens", "width", "blocks", "free_parameters"):
+            print(f"{key.replace('_', ' '):<13}{summary[key]}")
+        print(f"time         {summary['seconds']:.3f} s")
+        print(verdict_line(summary))
+    return EXIT_PROVED if result.verdict.holds else EXIT_REFUTED
 
 
 def cmd_demo(args) -> int:
     from .demo import run_demo
     return run_demo(json_output=args.json)
+
+
+#: Modules (in this package) that add subcommands: each has ``register(subparsers)``
+#: and may use the helpers above (add_common_options, limits_from_args, ...).
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("prove", help="build the transformer for a polynomial and prove it exact")
     p.add_argument("expr", help='target polynomial, e.g. "3*x**2*y - y/7 + 2"')
-    _add_common(p)
+    add_common_options(p)
     p.add_argument("--construction", default="masked", help="construction to use (default masked)")
     p.add_argument("--degree", type=int, help="build for this degree (>= the target's)")
     p.add_argument("--save-model", metavar="FILE", help="write the model as JSON")
@@ -192,12 +215,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check-model", help="check a model JSON file against a claimed polynomial")
     p.add_argument("model", help="model file (exactformer-model/1 JSON)")
     p.add_argument("--claim", required=True, help="the polynomial the model should compute")
-    _add_common(p)
+    add_common_options(p)
     p.set_defaults(func=cmd_check_model)
+
+    p = sub.add_parser("theorem", help="prove the generic statement for every polynomial "
+                                       "of degree <= n in d variables")
+    p.add_argument("--dim", type=int, required=True, help="number of variables d")
+    p.add_argument("--degree", type=int, required=True, help="degree n")
+    p.add_argument("--construction", default="masked", help="construction (default masked)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--timeout", type=float, default=600.0, help="wall-clock limit in seconds")
+    p.add_argument("--max-tokens", type=int, dest="max_tokens", help="token-count limit")
+    p.set_defaults(func=cmd_theorem)
 
     p = sub.add_parser("demo", help="run a few instructive proofs")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_demo)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__package__}.{name}").register(sub)
     return parser
 
 
@@ -216,8 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = parser.parse_args(_protect_negative_expressions(argv))
         if not getattr(args, "func", None):
-            raise UsageError("a command is required: prove, check-model or demo "
-                             "(see exactformer --help)")
+            raise UsageError("a command is required (see exactformer --help)")
         with time_limit(getattr(args, "timeout", None)):
             return args.func(args)
     except UsageError as exc:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 class Limits:
     """Upper bounds checked by the parser and the builders."""
 
-    max_input_chars: int = 100_000
+    max_input_chars: int = 5_000_000
     max_degree: int = 1000
     max_exponent: int = 1000
     max_terms: int = 200_000

@@ -201,6 +201,16 @@ def bound(node: Node, ngens: int, limits: Limits = DEFAULT_LIMITS) -> tuple[int,
     return deg, terms
 
 
+def sum_polys(ring: PolyRing, polys) -> PolyElement:
+    """Sum of many polynomials in time linear in their total number of terms."""
+    acc: dict = {}
+    zero = ring.domain.zero
+    for p in polys:
+        for m, c in p.items():
+            acc[m] = acc.get(m, zero) + c
+    return ring.from_dict({m: c for m, c in acc.items() if c})
+
+
 def expand(node: Node, ring: PolyRing, names: dict[str, PolyElement],
            limits: Limits = DEFAULT_LIMITS) -> PolyElement:
     """Expand a call-free tree in ``ring`` (names maps symbol/constant -> generator)."""
@@ -213,10 +223,7 @@ def expand(node: Node, ring: PolyRing, names: dict[str, PolyElement],
     if kind == "neg":
         return -expand(node[1], ring, names, limits)
     if kind == "add":
-        out = ring.zero
-        for c in node[1]:
-            out = out + expand(c, ring, names, limits)
-        return out
+        return sum_polys(ring, (expand(c, ring, names, limits) for c in node[1]))
     if kind == "mul":
         out = ring.one
         for c in node[1]:

@@ -83,6 +83,14 @@ class Target:
             expr = expr.subs({sympy.Symbol(c): constant_to_sympy(c) for c in self.constants})
         return expr
 
+    @classmethod
+    def from_terms(cls, variables: Sequence[str], terms: Mapping[tuple[int, ...], object]):
+        """A rational target straight from {exponent tuple: rational} (no parsing)."""
+        ring = PolyRing(tuple(sympy.Symbol(v) for v in variables), QQ)
+        poly = ring.from_dict({tuple(m): QQ(Fraction(c).numerator, Fraction(c).denominator)
+                               for m, c in terms.items() if c})
+        return cls(tuple(variables), (), (), ring, poly)
+
     def __repr__(self) -> str:
         return f"Target({self.as_expr()}, variables={list(self.variables)})"
 
@@ -114,7 +122,7 @@ def _split_names(value) -> tuple[str, ...] | None:
     return tuple(str(v) for v in value)
 
 
-def _tree_of(source, limits: Limits) -> tuple[Node, tuple[str, ...] | None]:
+def _tree_of(source, limits: Limits, declared=None) -> tuple[Node, tuple[str, ...] | None]:
     """Syntax tree of any accepted source and the variables it implies (if any)."""
     if isinstance(source, str):
         return parse(source, limits), None
@@ -127,11 +135,12 @@ def _tree_of(source, limits: Limits) -> tuple[Node, tuple[str, ...] | None]:
     if isinstance(source, PolyElement):
         return sympy_to_tree(source.as_expr()), tuple(str(g) for g in source.ring.gens)
     if isinstance(source, Mapping):
-        return _tree_of_dict(source, limits)
+        return _tree_of_dict(source, limits, declared)
     raise ParseError(f"cannot read a {type(source).__name__} as a polynomial")
 
 
-def _tree_of_dict(source: Mapping, limits: Limits) -> tuple[Node, tuple[str, ...] | None]:
+def _tree_of_dict(source: Mapping, limits: Limits,
+                  declared=None) -> tuple[Node, tuple[str, ...] | None]:
     if not source:
         return ("num", Fraction(0)), None
     lengths = set()
@@ -148,7 +157,13 @@ def _tree_of_dict(source: Mapping, limits: Limits) -> tuple[Node, tuple[str, ...
     if len(lengths) != 1:
         raise ParseError("exponent tuples of different lengths in the dict")
     d = lengths.pop()
-    names = ("x",) if d == 1 else tuple(f"x{i + 1}" for i in range(d))
+    if declared is not None:
+        if len(declared) != d:
+            raise ParseError(f"exponent tuples have length {d} but {len(declared)} "
+                             "variables are declared")
+        names = tuple(declared)
+    else:
+        names = ("x",) if d == 1 else tuple(f"x{i + 1}" for i in range(d))
     parts = []
     for key, coef_tree in terms:
         factors = [coef_tree] + [("pow", ("sym", names[i]), ("num", Fraction(e)))
@@ -177,11 +192,11 @@ def make_target(source, variables=None, params=None,
 
 
 def _make_target(source, variables, params, limits: Limits) -> Target:
-    tree, implied = _tree_of(source, limits)
+    declared = _split_names(variables)
+    tree, implied = _tree_of(source, limits, declared)
     tree = resolve_calls(tree, limits)
     syms, consts = names_in(tree)
     params_t = _check_names(_split_names(params) or (), "parameter")
-    declared = _split_names(variables)
     if declared is None:
         declared = implied
     if declared is not None:
