@@ -123,3 +123,18 @@ def test_console_script_runs_in_a_subprocess():
     proc = subprocess.run([sys.executable, "-m", "exactformer.cli", "prove", "sin(x)"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_roots_are_exact_algebraic_numbers(capsys, tmp_path):
+    code, out, _ = run_cli(capsys, "prove", "sqrt(6)*x - sqrt(2)*sqrt(3)*x + sqrt(2)**2", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["target"] == "2" and data["blocks"] == 0
+    path = tmp_path / "m.json"
+    code, _, _ = run_cli(capsys, "prove", "sqrt(6)*x + pi", "--save-model", str(path))
+    assert code == 0
+    code, out, _ = run_cli(capsys, "check-model", str(path), "--claim",
+                           "sqrt(2)*sqrt(3)*x + pi", "--json")
+    assert code == 0, out
+    code, out, _ = run_cli(capsys, "check-model", str(path), "--claim", "sqrt(5)*x + pi",
+                           "--json")
+    assert code == 1

@@ -203,3 +203,18 @@ def test_arbitrary_text_never_crashes(text):
 
 def test_parse_returns_tree():
     assert parse("x")[0] == "sym"
+
+
+def test_square_roots_are_reduced_by_their_minimal_polynomial():
+    assert make_target("sqrt(2)**2*x") == make_target("2*x")
+    assert make_target("sqrt(6)*x") == make_target("sqrt(2)*sqrt(3)*x")
+    assert make_target("sqrt(8)*x + sqrt(12)") == make_target("2*sqrt(2)*x + 2*sqrt(3)")
+    assert make_target("sqrt(2)**2*x").constants == ()
+    assert make_target(sympy.sqrt(6) * x) == make_target("sqrt(2)*sqrt(3)*x")
+    with pytest.raises(LimitExceeded):
+        make_target(f"sqrt({10**50 + 1})*x")
+
+
+def test_pi_and_e_symbols_in_sympy_input_are_constants():
+    t = make_target(sympy.Symbol("pi") * x + sympy.E)
+    assert set(t.constants) == {"pi", "E"} and t.variables == ("x",)

@@ -1,24 +1,22 @@
 """The free parameters: a readout that puts the target's coefficients on tokens."""
 from __future__ import annotations
 
+from fractions import Fraction
+
 from ..errors import NotAPolynomial
 from ..model import Readout
 from ..poly import Target
-from ..poly.target import monomial_to_expr  # noqa: F401  (re-exported for callers)
 
 
 def coefficient_to_entry(target: Target, coef):
-    """A coefficient of the target (element of K) as a readout entry."""
+    """A coefficient of the target (element of K) as a readout entry.
+
+    Irrational constants stay the independent symbols pi, E, sqrt(p): sympy would
+    evaluate sqrt(2)**2 to 2 and merge roots, changing the canonical form."""
     domain = target.domain
     if domain.is_QQ:
-        from fractions import Fraction
         return Fraction(int(coef.numerator), int(coef.denominator))
-    expr = domain.to_sympy(coef)
-    if target.constants:
-        from ..poly.target import constant_to_sympy
-        import sympy
-        expr = expr.subs({sympy.Symbol(c): constant_to_sympy(c) for c in target.constants})
-    return expr
+    return domain.to_sympy(coef)
 
 
 def coefficient_readout(target: Target, monomials, width: int, channel: int) -> Readout:

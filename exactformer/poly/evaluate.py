@@ -101,30 +101,60 @@ def resolve_calls(node: Node, limits: Limits = DEFAULT_LIMITS) -> Node:
     raise ParseError(f"unknown syntax node {kind!r}")
 
 
-def _square_split(n: int) -> tuple[int, int]:
-    """n = s**2 * r with r free of small square factors; returns (s, r)."""
-    s, r = 1, n
-    root = math.isqrt(r)
-    if root * root == r:
-        return root, 1
-    p = 2
-    while p * p <= r and p < 10_000:
-        while r % (p * p) == 0:
-            r //= p * p
-            s *= p
-        p += 1
-    return s, r
-
-
 def _sqrt_node(value: Fraction, node: Node) -> Node:
+    """sqrt(p/q) = (s/q) * prod sqrt(prime) over the primes of the square-free part of p*q.
+
+    Square roots of distinct primes are linearly independent over QQ, so writing
+    every root in this form (and reducing sqrt(p)**2 = p, see :func:`reduce_roots`)
+    makes equality of coefficients decidable term by term.
+    """
     if value < 0:
         raise NotAPolynomial(f"{describe(node)}: square root of a negative number is not real")
-    # sqrt(p/q) = sqrt(p*q)/q
-    s, r = _square_split(value.numerator * value.denominator)
-    factor = Fraction(s, value.denominator)
-    if r == 1:
-        return ("num", factor)
-    return ("mul", [("num", factor), ("const", f"sqrt({r})")])
+    n = value.numerator * value.denominator
+    if n == 0:
+        return ("num", Fraction(0))
+    root = math.isqrt(n)
+    if root * root == n:
+        return ("num", Fraction(root, value.denominator))
+    if n.bit_length() > 130:
+        raise LimitExceeded(f"{describe(node)}: square roots of numbers above 10**39 are not "
+                            "supported")
+    import sympy
+    square, primes = 1, []
+    for p, e in sorted(sympy.factorint(n).items()):
+        square *= p ** (e // 2)
+        if e % 2:
+            primes.append(p)
+    factors = [("num", Fraction(square, value.denominator))]
+    factors += [("const", f"sqrt({p})") for p in primes]
+    return ("mul", factors)
+
+
+def root_of(name: str) -> int | None:
+    """The prime p for a constant named 'sqrt(p)', else None."""
+    if name.startswith("sqrt(") and name.endswith(")"):
+        return int(name[5:-1])
+    return None
+
+
+def reduce_roots(poly: PolyElement, names: tuple[str, ...]) -> PolyElement:
+    """Rewrite sqrt(p)**e as p**(e // 2) * sqrt(p)**(e % 2) (the minimal polynomial
+    of sqrt(p) is t**2 - p), giving the canonical form in QQ[sqrt(p1), ...]."""
+    roots = [(i, root_of(n)) for i, n in enumerate(names) if root_of(n) is not None]
+    if not roots or all(max((m[i] for m in poly.keys()), default=0) < 2 for i, _ in roots):
+        return poly
+    out: dict = {}
+    ring = poly.ring
+    for mon, coef in poly.items():
+        mon = list(mon)
+        for i, p in roots:
+            e = mon[i]
+            if e >= 2:
+                coef = coef * ring.domain(p ** (e // 2))
+                mon[i] = e % 2
+        key = tuple(mon)
+        out[key] = out.get(key, ring.domain.zero) + coef
+    return ring.from_dict({m: c for m, c in out.items() if c})
 
 
 def names_in(node: Node) -> tuple[set[str], set[str]]:

@@ -1,6 +1,7 @@
 """sympy Expr -> the parser's syntax tree, walking the expression (no strings)."""
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import sympy
@@ -9,6 +10,16 @@ from ..errors import NotAPolynomial, ParseError
 from .syntax import Node
 
 _CONSTANTS = {sympy.pi: "pi", sympy.E: "E"}
+
+
+def _symbol_tree(name: str) -> Node:
+    """A symbol; one named like a constant (pi, E, sqrt(n)) is that constant."""
+    if name in ("pi", "E"):
+        return ("const", name)
+    match = re.fullmatch(r"sqrt\((\d+)\)", name)
+    if match:
+        return ("call", "sqrt", ("num", Fraction(int(match.group(1)))))
+    return ("sym", name)
 
 
 def sympy_to_tree(expr, depth: int = 0) -> Node:
@@ -34,7 +45,7 @@ def sympy_to_tree(expr, depth: int = 0) -> Node:
     if expr in _CONSTANTS:
         return ("const", _CONSTANTS[expr])
     if expr.is_Symbol:
-        return ("sym", expr.name)
+        return _symbol_tree(expr.name)
     if expr.is_Add:
         return ("add", [sympy_to_tree(a, depth + 1) for a in expr.args])
     if expr.is_Mul:

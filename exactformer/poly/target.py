@@ -19,7 +19,7 @@ from sympy.polys.rings import PolyElement, PolyRing
 
 from ..errors import LimitExceeded, NotAPolynomial, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
-from .evaluate import bound, expand, names_in, resolve_calls
+from .evaluate import bound, expand, names_in, reduce_roots, resolve_calls
 from .from_sympy import sympy_to_tree
 from .syntax import Node, parse
 
@@ -191,6 +191,22 @@ def make_target(source, variables=None, params=None,
         raise LimitExceeded("expression nested too deeply") from None
 
 
+def _regroup(flat: PolyElement, gens: tuple[str, ...], variables: tuple[str, ...],
+             params: tuple[str, ...]) -> tuple[PolyRing, PolyElement]:
+    """Flat QQ[gens] polynomial -> (K[variables] ring, element), K = QQ[params]."""
+    keep = [gens.index(g) for g in variables + params]
+    d = len(variables)
+    domain = coefficient_domain(params)
+    ring = PolyRing(tuple(sympy.Symbol(v) for v in variables), domain)
+    if not params:
+        return ring, ring.from_dict({tuple(m[i] for i in keep): c for m, c in flat.items()})
+    grouped: dict[tuple, dict] = {}
+    for mon, coef in flat.items():
+        sub = tuple(mon[i] for i in keep)
+        grouped.setdefault(sub[:d], {})[sub[d:]] = coef
+    return ring, ring.from_dict({m: domain.ring.from_dict(c) for m, c in grouped.items()})
+
+
 def _make_target(source, variables, params, limits: Limits) -> Target:
     declared = _split_names(variables)
     tree, implied = _tree_of(source, limits, declared)
@@ -207,7 +223,8 @@ def _make_target(source, variables, params, limits: Limits) -> Target:
         unknown = sorted(syms - set(variables_t) - set(params_t))
         if unknown:
             raise ParseError(
-                f"undeclared symbol {unknown[0]!r} (variables: {', '.join(variables_t) or 'none'})"
+                f"undeclared symbol {unknown[0]!r} (variables: {', '.join(variables_t) or 'none'};"
+                " declare symbolic coefficients with --params)"
             )
     else:
         variables_t = tuple(sorted(syms - set(params_t)))
@@ -222,18 +239,12 @@ def _make_target(source, variables, params, limits: Limits) -> Target:
     bound(tree, len(gens), limits)
     big_ring = PolyRing(tuple(sympy.Symbol(g) for g in gens), QQ)
     names = dict(zip(gens, big_ring.gens))
-    flat = expand(tree, big_ring, names, limits)
-    d = len(variables_t)
-    domain = coefficient_domain(all_params)
-    ring = PolyRing(tuple(sympy.Symbol(v) for v in variables_t), domain)
-    if all_params:
-        pring = domain.ring
-        grouped: dict[tuple, dict] = {}
-        for mon, coef in flat.items():
-            grouped.setdefault(mon[:d], {})[mon[d:]] = coef
-        poly = ring.from_dict({m: pring.from_dict(c) for m, c in grouped.items()})
-    else:
-        poly = ring.from_dict(dict(flat.items()))
+    flat = reduce_roots(expand(tree, big_ring, names, limits), gens)
+    # a root may reduce away (sqrt(2)**2 = 2): keep only constants still present
+    used = {i for mon in flat.keys() for i, e in enumerate(mon) if e}
+    constants_t = tuple(c for c in constants_t if gens.index(c) in used)
+    all_params = params_t + constants_t
+    ring, poly = _regroup(flat, gens, variables_t, all_params)
     target = Target(variables_t, all_params, constants_t, ring, poly)
     if target.degree > limits.max_degree:
         raise LimitExceeded(f"degree {target.degree} exceeds the limit {limits.max_degree}")
@@ -253,7 +264,9 @@ def n_monomials(d: int, n: int) -> int:
 def parse_coefficient(text: str, limits: Limits = DEFAULT_LIMITS) -> sympy.Expr:
     """A constant expression (rationals, symbols, pi, E, sqrt) as a sympy Expr.
 
-    Every name is read as a parameter; the result is canonical (expanded).
+    Every name is read as a parameter; the result is canonical (expanded), and
+    constants stay the independent symbols ``pi``, ``E``, ``sqrt(p)`` (never
+    evaluated by sympy, which would e.g. merge sqrt(2)*sqrt(3) into sqrt(6)).
 
     >>> parse_coefficient("2*a + 1/3")
     2*a + 1/3
@@ -261,7 +274,7 @@ def parse_coefficient(text: str, limits: Limits = DEFAULT_LIMITS) -> sympy.Expr:
     tree = resolve_calls(parse(text, limits), limits)
     syms, _ = names_in(tree)
     target = make_target(tree_source(tree), variables=(), params=sorted(syms), limits=limits)
-    return target.as_expr()
+    return target.poly.as_expr()
 
 
 class tree_source:  # noqa: N801 - a tiny wrapper marking an already-parsed tree
@@ -298,5 +311,6 @@ def lift(target: Target, gens: Sequence[str]) -> dict[tuple[int, ...], object]:
 
 def coefficient_target(expr, limits: Limits = DEFAULT_LIMITS) -> Target:
     """A constant (in x) coefficient expression as a Target with no variables."""
-    syms = sorted(str(s) for s in getattr(expr, "free_symbols", ()))
+    syms = sorted(str(s) for s in getattr(expr, "free_symbols", ())
+                  if _NAME.match(str(s)) and str(s) not in ("pi", "E"))
     return make_target(expr, variables=(), params=syms, limits=limits)
