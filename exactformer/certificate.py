@@ -1,0 +1,207 @@
+"""Proof certificates (format ``exactformer-certificate/1``): the writer.
+
+A certificate is canonical JSON holding everything needed to re-derive a proof
+without exactformer: the whole model (exact rationals as strings), the target as
+sparse terms over (variables, parameters), the claim, the rung that held, and
+optionally the trace of exact intermediate polynomials. Its ``sha256`` is the hash
+of the canonical content (the certificate without that field, serialised with
+sorted keys and compact separators). :mod:`exactformer.checker` checks it using
+the standard library only.
+
+Two kinds:
+  * ``identity``: model(x) = target(x) for all x (and all parameter values);
+  * ``theorem``: the target is sum_alpha c_alpha x^alpha over every |alpha| <= n with
+    one symbol per coefficient, so the identity in (x, c) says that the fixed blocks
+    with readout = the coefficients output EVERY polynomial of degree <= n exactly.
+
+Before returning, the writer runs the independent checker on what it wrote and
+refuses (CertificateError) to hand out a certificate that the checker cannot
+confirm.
+
+>>> from exactformer import prove
+>>> cert = certificate_from_proof(prove("x**2 - 2*x*y"))
+>>> cert["format"], cert["kind"], cert["rung"]
+('exactformer-certificate/1', 'identity', 'exact polynomial identity')
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Sequence
+
+from . import checker
+from .errors import CertificateError
+from .model import Model, model_to_json
+from .poly import graded_monomials
+from .poly.target import lift
+
+FORMAT = checker.CERTIFICATE_FORMAT
+
+
+def _terms_json(poly: dict) -> list:
+    """{exponents: rational} as the canonical sorted list [[exponents], "p/q"]."""
+    terms = {tuple(int(e) for e in m): Fraction(int(c.numerator), int(c.denominator))
+             for m, c in poly.items() if c}
+    return [[list(m), str(c)] for m, c in sorted(terms.items())]
+
+
+def _trace_json(trace) -> list:
+    """Per layer k = 0..L, the entries of H_k that differ from H_{k-1} (all non-zero
+    entries of H_0), as exact polynomials in the model's variables."""
+    out = []
+    previous = None
+    for k, H in enumerate(trace.residuals):
+        entries = []
+        for t, row in enumerate(H):
+            for c, p in enumerate(row):
+                before = previous[t][c] if previous is not None else None
+                if (p != before) if previous is not None else bool(p):
+                    entries.append([t, c, _terms_json(dict(p.items()))])
+        out.append({"block": k, "entries": entries})
+        previous = H
+    return out
+
+
+def _box_json(model: Model, verdict) -> list | None:
+    """The box the proof used (relu decided by sign certificates), else None: the one
+    the verdict's evidence names, or the one the model records."""
+    if verdict.rung != checker.EXACT_ON_BOX:
+        return None
+    text = dict(verdict.evidence).get("box") or model.info.get("box")
+    if not text:
+        raise CertificateError("the proof holds on a box, but the model does not record "
+                               "which box")
+    from .poly.box import box_from_meta
+    return [[str(lo), str(hi)] for lo, hi in box_from_meta(text).intervals]
+
+
+def _shift(model: Model) -> list[Fraction]:
+    """The input shift lo a construction declares (its theorem basis is (x - lo)^alpha)."""
+    text = model.info.get("input_shift", "")
+    if not text:
+        return [Fraction(0)] * len(model.variables)
+    return [Fraction(v) for v in text.split(",")]
+
+
+def _finish(cert: dict, verify: bool) -> dict:
+    cert[checker.HASH_FIELD] = checker.content_hash(cert)
+    if verify:
+        report = checker.check_certificate(cert)
+        if not report.valid:
+            raise CertificateError("the independent checker cannot confirm this certificate, so "
+                                   f"none is written: {report.message}")
+    return cert
+
+
+def certificate_from_proof(result, trace: bool = False, verify: bool = True) -> dict:
+    """The identity certificate of a proved :class:`~exactformer.api.ProofResult`."""
+    if not result.verdict.holds:
+        raise CertificateError("only a proved result has a certificate "
+                               f"(this one is {result.verdict.verdict})")
+    model: Model = result.model
+    target = result.target
+    if tuple(target.variables) != tuple(model.variables):
+        raise CertificateError(f"target variables {list(target.variables)} differ from the "
+                               f"model's {list(model.variables)}")
+    gens = tuple(target.variables) + tuple(target.params)
+    box = _box_json(model, result.verdict)
+    cert = {
+        "format": FORMAT,
+        "kind": "identity",
+        "model": model_to_json(model),
+        "target": {"variables": list(target.variables), "params": list(target.params),
+                   "terms": _terms_json(lift(target, gens))},
+        "claim": checker.claim_text("identity", box=box),
+        "verdict": "proved",
+        "rung": result.verdict.rung,
+        "trace": _trace_json(_full_trace(result)) if trace else None,
+    }
+    if box is not None:
+        cert["box"] = box
+    return _finish(cert, verify)
+
+
+def _full_trace(result):
+    """A recorded trace (every residual stream) of the result's model."""
+    tr = result.trace
+    if tr is not None and len(tr.residuals) == result.model.depth + 1:
+        return tr
+    from .engine import PolynomialDomain, run
+    return run(result.model, PolynomialDomain(result.model.variables), record=True)
+
+
+def theorem_target(d: int, n: int, variables: Sequence[str],
+                   shift: Sequence[Fraction] | None = None) -> dict:
+    """The generic polynomial sum_alpha c_alpha (x - shift)^alpha (|alpha| <= n; shift 0
+    by default) as target JSON."""
+    from .theorem import coefficient_name
+    monomials = graded_monomials(d, n)
+    params = [coefficient_name(a) for a in monomials]
+    shift = [Fraction(0)] * d if shift is None else [Fraction(v) for v in shift]
+    terms = {}
+    for i, alpha in enumerate(monomials):
+        e = (0,) * i + (1,) + (0,) * (len(params) - i - 1)
+        for m, c in checker._shifted_power(tuple(alpha), shift).items():
+            terms[tuple(m) + e] = c
+    return {"variables": list(variables), "params": params, "terms": _terms_json(terms)}
+
+
+def certificate_from_theorem(result, trace: bool = False, verify: bool = True) -> dict:
+    """The theorem certificate of a proved :class:`~exactformer.theorem.TheoremResult`."""
+    if not result.verdict.holds:
+        raise CertificateError("only a proved theorem has a certificate "
+                               f"(this one is {result.verdict.verdict})")
+    model = result.model
+    d, n = result.dimension, result.degree
+    theorem = {"dimension": d, "degree": n}
+    shift = _shift(model)
+    if any(shift):
+        theorem["shift"] = [str(v) for v in shift]
+    box = _box_json(model, result.verdict)
+    cert = {
+        "format": FORMAT,
+        "kind": "theorem",
+        "theorem": theorem,
+        "model": model_to_json(model),
+        "target": theorem_target(d, n, model.variables, shift),
+        "claim": checker.claim_text("theorem", theorem, box),
+        "verdict": "proved",
+        "rung": result.verdict.rung,
+        "trace": _trace_json(_full_trace(result)) if trace else None,
+    }
+    if box is not None:
+        cert["box"] = box
+    return _finish(cert, verify)
+
+
+def certificate_for(result, trace: bool = False, verify: bool = True) -> dict:
+    """A certificate for a ProofResult or a TheoremResult."""
+    if hasattr(result, "dimension") and hasattr(result, "statement"):
+        return certificate_from_theorem(result, trace, verify)
+    return certificate_from_proof(result, trace, verify)
+
+
+def dumps(cert: dict) -> str:
+    """The certificate file's text: canonical JSON and a newline (byte-for-byte
+    deterministic for the same proof)."""
+    return checker.canonical_bytes(cert).decode("ascii") + "\n"
+
+
+def write_certificate(cert: dict, path: str | Path) -> None:
+    """Write ``cert`` canonically to ``path``."""
+    try:
+        Path(path).write_text(dumps(cert), encoding="ascii")
+    except OSError as exc:
+        raise CertificateError(f"cannot write the certificate {str(path)!r}: "
+                               f"{exc.strerror}") from None
+
+
+def load_certificate(data: bytes | str) -> dict:
+    """Parse certificate text strictly (the checker's reader); CertificateError if not JSON."""
+    try:
+        return checker.strict_loads(data)
+    except checker.Malformed as exc:
+        raise CertificateError(str(exc)) from None
+    except checker.TimeLimit as exc:
+        from .errors import LimitExceeded
+        raise LimitExceeded(str(exc)) from None
