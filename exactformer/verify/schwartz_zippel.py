@@ -1,0 +1,406 @@
+"""Rung 3 (DESIGN §3): Schwartz-Zippel, exact evaluation at random points.
+
+Lemma (Schwartz-Zippel). If P in QQ[z_1..z_m] is non-zero of total degree <= D
+and r is drawn uniformly from S^m for a finite S in QQ, then Pr[P(r) = 0] <= D/|S|.
+With k independent points, Pr[P(r_1) = ... = P(r_k) = 0] <= (D/|S|)^k.
+
+Here P = (model output) - (claim), a polynomial in the variables and in every
+symbol (readout symbols, claim parameters, pi, E), and D is an upper bound on its
+degree computed from the IR (:class:`DegreeDomain`) and from the claim's syntax
+tree, never from an expansion. Both sides are evaluated at each point with exact
+rationals (:class:`~exactformer.engine.RationalDomain`), so nothing is rounded:
+
+- a point where they differ is an exact witness: the claim is REFUTED for certain;
+- agreement at all k points means "holds with error probability <= (D/|S|)^k".
+  That is strong evidence, NOT an exact proof, and is always labelled so.
+
+A softmax row with several keys has rational weights only if its scores agree;
+the first such row (in evaluation order) whose scores are not identical
+polynomials is caught unless a fixed non-zero score difference vanishes at every
+point, which adds its degree to D. relu is not polynomial and is refused here
+(the box rung decides it).
+
+The claim may be given as text: it is parsed (safely) and evaluated as a tree, so
+a claim such as ``(x+y+z+1)**1024``, far too big to expand, can be checked.
+"""
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+from ..engine import RationalDomain, run
+from ..engine.domains import Domain
+from ..errors import LimitExceeded, NotAPolynomial, NotExact, ParseError
+from ..limits import DEFAULT_LIMITS, Limits
+from ..model import Model
+from ..poly import Target, parse
+from ..poly.evaluate import exponent_of, names_in, resolve_calls, root_of
+from ..poly.syntax import Node, describe
+from ..poly.target import coefficient_target, lift
+from .verdict import SCHWARTZ_ZIPPEL, Verdict
+
+#: Default number of independent points and bits of the sample set S.
+DEFAULT_POINTS = 4
+DEFAULT_SAMPLE_BITS = 64
+#: Claims whose degree bound is above this are refused (evaluating them costs
+#: time in proportion to their degree).
+MAX_DEGREE_BOUND = 100_000
+
+
+class _Deg:
+    """An upper bound on the total degree of a polynomial; ``None`` = surely zero."""
+
+    __slots__ = ("d",)
+
+    def __init__(self, d: int | None):
+        self.d = d
+
+    def __bool__(self) -> bool:
+        return self.d is not None
+
+    def __add__(self, other: "_Deg") -> "_Deg":
+        if self.d is None:
+            return other
+        if other.d is None:
+            return self
+        return _Deg(max(self.d, other.d))
+
+    __sub__ = __add__
+
+    def __neg__(self) -> "_Deg":
+        return self
+
+    def __mul__(self, other: "_Deg") -> "_Deg":
+        if self.d is None or other.d is None:
+            return _Deg(None)
+        return _Deg(self.d + other.d)
+
+    def __repr__(self) -> str:
+        return f"deg<={self.d}" if self.d is not None else "0"
+
+
+class DegreeDomain(Domain):
+    """Runs the interpreter on degree bounds: deg(p+q) <= max, deg(pq) <= sum.
+
+    Softmax weights count as constants (they are 1/k when the row's scores are
+    identical); ``softmax_degree`` records the largest score degree of a row with
+    several keys, which bounds the degree of a non-zero score difference there.
+    relu of a possibly non-constant argument raises NotExact (not a polynomial).
+    """
+
+    name = "degree bounds"
+
+    def __init__(self, nvars: int):
+        self.zero = _Deg(None)
+        self.one = _Deg(0)
+        self._var = _Deg(1)
+        self.softmax_degree = 0
+
+    def const(self, value: Fraction):
+        return _Deg(0) if value else _Deg(None)
+
+    def variable(self, i: int):
+        return self._var
+
+    def relu(self, value):
+        if value.d is None or value.d == 0:
+            return value
+        raise NotExact("relu of a non-constant value is not a polynomial, so the "
+                       "Schwartz-Zippel rung does not apply; use the box rung")
+
+    def softmax(self, scores: Sequence):
+        if len(scores) > 1:
+            top = max((s.d for s in scores if s.d is not None), default=0)
+            self.softmax_degree = max(self.softmax_degree, top)
+        return [_Deg(0)] * len(scores)
+
+    def to_sympy(self, value):
+        raise NotImplementedError("degree bounds have no sympy value")
+
+
+def tree_degree(node: Node, limits: Limits = DEFAULT_LIMITS) -> int:
+    """An upper bound on the total degree of a call-free tree, without expanding it."""
+    kind = node[0]
+    if kind == "num":
+        return 0
+    if kind in ("sym", "const"):
+        return 1
+    if kind == "neg":
+        return tree_degree(node[1], limits)
+    if kind == "add":
+        return max(tree_degree(c, limits) for c in node[1])
+    if kind == "mul":
+        return sum(tree_degree(c, limits) for c in node[1])
+    if kind == "div":
+        if tree_degree(node[2], limits) > 0:
+            raise NotAPolynomial(f"{describe(node)}: division by {describe(node[2])} "
+                                 "is not a polynomial")
+        return tree_degree(node[1], limits)
+    if kind == "pow":
+        base = tree_degree(node[1], limits)
+        e = exponent_of(node, limits)
+        if base == 0:
+            return 0
+        if e < 0:
+            raise NotAPolynomial(f"{describe(node)}: a negative power is not a polynomial")
+        if e > limits.max_exponent:
+            raise LimitExceeded(f"{describe(node)}: exponent {e} exceeds the limit "
+                                f"{limits.max_exponent}")
+        out = base * e
+        if out > MAX_DEGREE_BOUND:
+            raise LimitExceeded(f"{describe(node)} has degree up to {out}, above "
+                                f"{MAX_DEGREE_BOUND} for random evaluation")
+        return out
+    raise ParseError(f"unexpected syntax node {kind!r}")
+
+
+def evaluate_tree(node: Node, values: dict[str, Fraction], limits: Limits = DEFAULT_LIMITS) -> Fraction:
+    """The exact value of a call-free tree at ``values`` (name -> rational)."""
+    kind = node[0]
+    if kind == "num":
+        return node[1]
+    if kind in ("sym", "const"):
+        return values[node[1]]
+    if kind == "neg":
+        return -evaluate_tree(node[1], values, limits)
+    if kind == "add":
+        return sum((evaluate_tree(c, values, limits) for c in node[1]), Fraction(0))
+    if kind == "mul":
+        out = Fraction(1)
+        for c in node[1]:
+            out *= evaluate_tree(c, values, limits)
+            if not out:
+                break
+        return out
+    if kind == "div":
+        den = evaluate_tree(node[2], values, limits)
+        if not den:  # the denominator is constant (checked by tree_degree)
+            raise ParseError(f"division by zero in {describe(node)}")
+        return evaluate_tree(node[1], values, limits) / den
+    if kind == "pow":
+        base = evaluate_tree(node[1], values, limits)
+        e = exponent_of(node, limits)
+        if base == 0 and e < 0:
+            raise ParseError(f"division by zero in {describe(node)}")
+        return base ** e
+    raise ParseError(f"unexpected syntax node {kind!r}")
+
+
+class _Claim:
+    """A claim the rung can evaluate: its symbol names, degree bound and values."""
+
+    def __init__(self, claim, limits: Limits):
+        self.limits = limits
+        if isinstance(claim, Target):
+            gens = tuple(claim.variables) + tuple(claim.params)
+            self.names = gens
+            self.terms = lift(claim, gens)
+            self.tree = None
+            self.degree = max((sum(m) for m in self.terms), default=0)
+            constants = claim.constants
+        elif isinstance(claim, str):
+            self.tree = resolve_calls(parse(claim, limits), limits)
+            syms, consts = names_in(self.tree)
+            self.names = tuple(sorted(syms)) + tuple(sorted(consts))
+            self.degree = tree_degree(self.tree, limits)
+            constants = tuple(consts)
+        else:
+            raise ParseError(f"the Schwartz-Zippel rung takes a claim as text or Target, "
+                             f"not {type(claim).__name__}")
+        roots = [c for c in constants if root_of(c) is not None]
+        if roots:
+            raise NotExact(f"{roots[0]} satisfies {roots[0]}**2 = {root_of(roots[0])}, so it "
+                           "is not an independent symbol; use the exact rung")
+
+    def value(self, values: dict[str, Fraction]) -> Fraction:
+        if self.tree is not None:
+            return evaluate_tree(self.tree, values, self.limits)
+        point = [values[n] for n in self.names]
+        total = Fraction(0)
+        for mon, c in self.terms.items():
+            term = Fraction(int(c.numerator), int(c.denominator))
+            for v, e in zip(point, mon):
+                if e:
+                    term *= v ** e
+            total += term
+        return total
+
+
+def _readout_terms(model: Model, limits: Limits):
+    """Readout entries as (token, channel, rational or (names, terms, degree))."""
+    out = []
+    entries = model.readout.entries + ((None, None, model.readout.bias),)
+    for t, c, v in entries:
+        if isinstance(v, Fraction):
+            out.append((t, c, v))
+            continue
+        target = coefficient_target(v, limits)
+        if any(root_of(n) is not None for n in target.constants):
+            raise NotExact("a readout entry holds a square root; use the exact rung")
+        terms = lift(target, target.params)
+        out.append((t, c, (target.params, terms, max((sum(m) for m in terms), default=0))))
+    return out
+
+
+def _entry_value(entry, values: dict[str, Fraction]) -> Fraction:
+    if isinstance(entry, Fraction):
+        return entry
+    names, terms, _ = entry
+    total = Fraction(0)
+    for mon, c in terms.items():
+        term = Fraction(int(c.numerator), int(c.denominator))
+        for n, e in zip(names, mon):
+            if e:
+                term *= values[n] ** e
+        total += term
+    return total
+
+
+def model_degree_bound(model: Model, readout=None, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
+    """(degree bound of the output in all symbols, softmax score degree bound)."""
+    readout = _readout_terms(model, limits) if readout is None else readout
+    domain = DegreeDomain(len(model.variables))
+    final = run(model, domain, record=False).final
+    degree = 0
+    for t, c, entry in readout:
+        extra = 0 if isinstance(entry, Fraction) else entry[2]
+        if t is None:
+            degree = max(degree, extra)
+            continue
+        h = final[t][c]
+        if h.d is not None:
+            degree = max(degree, h.d + extra)
+    return degree, domain.softmax_degree
+
+
+@dataclass(frozen=True)
+class SchwartzZippelResult:
+    """The verdict of rung 3 with its evidence.
+
+    ``error_probability`` is an exact upper bound (a Fraction) on the probability
+    that the verdict "holds" is wrong; it is 0 for a refutation (an exact witness)."""
+
+    verdict: Verdict
+    names: tuple[str, ...]
+    points: tuple[tuple[Fraction, ...], ...]
+    degree_bound: int
+    sample_size: int
+    error_probability: Fraction
+    witness: tuple[Fraction, Fraction] | None = None  # (model value, claim value)
+
+    @property
+    def holds(self) -> bool:
+        return self.verdict.holds
+
+    def to_json(self) -> dict:
+        out = {**self.verdict.to_json(), "probabilistic": True,
+               "exact_proof": False,
+               "error_probability": _upper_float(self.error_probability),
+               "error_bound": _bound_text(self),
+               "degree_bound": self.degree_bound,
+               "sample_size": self.sample_size,
+               "coordinates": list(self.names),
+               "points": [[str(v) for v in p] for p in self.points]}
+        if self.witness is not None:
+            out["witness"] = {"point": dict(zip(self.names, (str(v) for v in self.points[-1]))),
+                              "model": _short(self.witness[0], 4000),
+                              "claim": _short(self.witness[1], 4000)}
+        return out
+
+    def line(self) -> str:
+        """One human line; a positive result is never called an exact proof."""
+        if not self.holds:
+            return f"REFUTED ({self.verdict.rung}): {self.verdict.detail}"
+        return (f"HOLDS WITH HIGH PROBABILITY ({self.verdict.rung}): error probability "
+                f"<= {_bound_text(self)}; this is not an exact proof")
+
+
+def _short(v: Fraction, digits: int = 60) -> str:
+    """v exactly when short, else its sign and size (the value itself is huge)."""
+    size = max(abs(v.numerator).bit_length(), v.denominator.bit_length()) * 0.30103
+    if size <= digits:
+        return str(v)
+    return f"{'-' if v < 0 else ''}<a rational of about {int(size)} digits>"
+
+
+def _upper_float(p: Fraction) -> float:
+    """A float >= p (the bound is reported rounded up, never down)."""
+    if not p:
+        return 0.0
+    f = float(p)
+    return f if Fraction(f) >= p else math.nextafter(f, math.inf)
+
+
+def _bound_text(r: SchwartzZippelResult) -> str:
+    if not r.error_probability:
+        return "0 (exact witness)"
+    k = len(r.points)
+    return f"({r.degree_bound}/{r.sample_size})^{k} ~ {_upper_float(r.error_probability):.3g}"
+
+
+def verify_schwartz_zippel(model: Model, claim, points: int = DEFAULT_POINTS,
+                           seed: int | None = None, sample_bits: int = DEFAULT_SAMPLE_BITS,
+                           limits: Limits = DEFAULT_LIMITS,
+                           deadline: float | None = None) -> SchwartzZippelResult:
+    """Test model(z) == claim(z) at ``points`` random points of S^m, S = the integers in
+    [-2^(b-1), 2^(b-1)) (b = ``sample_bits``), by exact rational evaluation.
+
+    >>> from exactformer import build
+    >>> m = build("x**2 + y/3")
+    >>> r = verify_schwartz_zippel(m, "x**2 + y/3", seed=1)
+    >>> r.verdict.verdict, r.verdict.rung, r.error_probability == Fraction(2, 2**64)**4
+    ('proved', 'Schwartz-Zippel (probabilistic)', True)
+    >>> verify_schwartz_zippel(m, "x**2 + y/3 + 1", seed=1).verdict.verdict
+    'refuted'
+    """
+    if points < 1:
+        raise ParseError(f"the Schwartz-Zippel rung needs at least one point, got {points}")
+    if sample_bits < 2:
+        raise ParseError(f"the sample set needs at least 2 bits, got {sample_bits}")
+    # S = the integers in [-2^(b-1), 2^(b-1)), |S| = 2^b (b is raised for big degree bounds)
+    target = _Claim(claim, limits)
+    readout = _readout_terms(model, limits)
+    variables = tuple(model.variables)
+    extra = [n for n in target.names if n not in variables]
+    for _, _, entry in readout:
+        if not isinstance(entry, Fraction):
+            extra += [n for n in entry[0] if n not in extra and n not in variables]
+    names = variables + tuple(dict.fromkeys(extra))
+    out_degree, soft_degree = model_degree_bound(model, readout, limits)
+    degree = max(out_degree, target.degree, soft_degree, 1)
+    # The bound from the IR can be far above the true degree (a square FFN that
+    # polarises, ((a+b)^2 - (a-b)^2)/4, doubles it); it only enters the error bound,
+    # so the sample set grows with it to keep each point's error <= 2^-32.
+    sample_bits = max(sample_bits, degree.bit_length() + 32)
+    size = 2 ** sample_bits
+    rng = random.Random(seed) if seed is not None else random.SystemRandom()
+    half = size // 2
+    chosen: list[tuple[Fraction, ...]] = []
+    rung = SCHWARTZ_ZIPPEL
+    for _ in range(points):
+        if deadline is not None and time.monotonic() > deadline:
+            raise LimitExceeded("time limit reached during random evaluation")
+        point = tuple(Fraction(rng.randrange(size) - half) for _ in names)
+        chosen.append(point)
+        values = dict(zip(names, point))
+        final = run(model, RationalDomain(point[:len(variables)]), record=False).final
+        y = Fraction(0)
+        for t, c, entry in readout:
+            coef = _entry_value(entry, values)
+            y += coef if t is None else coef * final[t][c]
+        expected = target.value(values)
+        if y != expected:
+            where = ", ".join(f"{n} = {v}" for n, v in values.items())
+            verdict = Verdict(False, rung, f"at {where} the model outputs {_short(y)} but the "
+                              f"claim is {_short(expected)} (exact rational evaluation: a certain refutation)")
+            return SchwartzZippelResult(verdict, names, tuple(chosen), degree, size,
+                                        Fraction(0), (y, expected))
+    error = Fraction(degree, size) ** points
+    verdict = Verdict(True, rung, f"model and claim agree at {points} random points; "
+                      f"error probability <= ({degree}/2^{sample_bits})^{points} "
+                      "(probabilistic, not an exact proof)")
+    return SchwartzZippelResult(verdict, names, tuple(chosen), degree, size, error)
