@@ -1,0 +1,67 @@
+"""`exactformer explain`: the step-by-step walk-through of a proof.
+
+It decides nothing new: it runs the same exact proof as `prove`, then reports the
+verdict together with the walk-through (terminal text, and optionally Markdown
+with SVG figures and a self-contained HTML file). Exit codes as everywhere:
+0 proved, 1 refuted, 2 bad input, 3 limit.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+from . import api
+from .cli import (EXIT_PROVED, EXIT_REFUTED, UsageError, add_common_options, limits_from_args,
+                  verdict_line)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"--max-tokens-shown must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise UsageError(f"--max-tokens-shown must be at least 1, got {value}")
+    return value
+
+
+def cmd_explain(args) -> int:
+    from .teach import explain
+    limits = limits_from_args(args)
+    result = api.prove(args.expr, variables=args.vars, params=args.params,
+                       construction=args.construction, degree=args.degree, limits=limits,
+                       timeout=args.timeout)
+    color = not args.json and sys.stdout.isatty()
+    report = explain(result, max_shown=args.max_tokens_shown, markdown=args.markdown,
+                     html=args.html, color=color)
+    summary = result.summary()
+    if args.json:
+        summary["written"] = report.written
+        summary["consistent"] = report.narrative.consistent
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        sys.stdout.write(report.text)
+        for kind in ("markdown", "html"):
+            if kind in report.written:
+                print(f"wrote {kind}: {report.written[kind]}")
+        if report.written.get("figures"):
+            print(f"wrote {len(report.written['figures'])} figure(s) next to the Markdown")
+        print(verdict_line(summary))
+    return EXIT_PROVED if result.proved else EXIT_REFUTED
+
+
+def register(subparsers) -> None:
+    """Add the `explain` subcommand."""
+    p = subparsers.add_parser("explain", help="walk through the proof step by step (terminal, "
+                                              "Markdown, self-contained HTML)")
+    p.add_argument("expr", help='target polynomial, e.g. "x**2*y + 3*y - 1"')
+    add_common_options(p)
+    p.add_argument("--construction", default="masked", help="construction to use (default masked)")
+    p.add_argument("--degree", type=int, help="build for this degree (>= the target's)")
+    p.add_argument("--markdown", metavar="FILE", help="write a Markdown report (figures go to "
+                                                      "FILE's stem + _figures/)")
+    p.add_argument("--html", metavar="FILE", help="write one self-contained HTML report")
+    p.add_argument("--max-tokens-shown", metavar="K", type=_positive, default=20,
+                   dest="max_tokens_shown",
+                   help="show at most K tokens (and blocks) in full (default 20)")
+    p.set_defaults(func=cmd_explain)
