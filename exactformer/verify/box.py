@@ -1,0 +1,164 @@
+"""Rung 2: exact on a box, by sign certificates (DESIGN §3).
+
+A model with relu is piecewise polynomial. On a box B every relu argument s whose
+exact rational interval enclosure over B lies in [0, inf) is s itself on B, and one
+in (-inf, 0] is 0 on B; the engine's box domain records that certificate for every
+argument it meets. If all signs are certified, the model output on B equals ONE
+polynomial P (computed exactly in QQ[x]), and since B has interior, "model = claim
+on B" holds iff P = claim as polynomials, compared term by term. When no
+certificate of a non-constant argument was needed, the identity holds on all of
+R^d and the stronger rung (exact polynomial identity) is reported.
+
+If some relu argument changes sign on B, the box domain stops. The verifier then
+evaluates the model exactly (rationals) at the corners of B where that argument is
+smallest and largest and at a few other rational points of B: a point where model
+and claim differ is a counterexample (a refutation, exact); otherwise the question
+is left undecided (NotExact), never answered by guessing.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from fractions import Fraction
+from typing import Sequence
+
+import sympy
+from sympy import QQ
+
+from ..engine import BoxPolynomialDomain, RationalDomain, SignChange, Trace, run
+from ..errors import NotExact
+from ..limits import DEFAULT_LIMITS, Limits
+from ..model import Model
+from ..poly import Target
+from ..poly.box import Box
+from ..poly.target import lift
+from .identity import first_difference, output_polynomial
+from .verdict import EXACT_IDENTITY, EXACT_ON_BOX, Verdict
+
+
+def output_at(model: Model, point: Sequence[Fraction]) -> Fraction | None:
+    """y(point) exactly with rationals (None if the readout holds symbols, or if the
+    forward pass leaves QQ, e.g. softmax of unequal scores)."""
+    try:
+        trace = run(model, RationalDomain(point), record=False)
+    except NotExact:
+        return None
+    y = Fraction(0)
+    for t, c, v in model.readout.entries:
+        if not isinstance(v, Fraction):
+            return None
+        y += v * trace.final[t][c]
+    bias = model.readout.bias
+    if not isinstance(bias, Fraction):
+        return None
+    return y + bias
+
+
+def claim_at(claim: Target, point: Sequence[Fraction]) -> Fraction | None:
+    """claim(point) exactly (None when the claim has symbolic coefficients)."""
+    if not claim.domain.is_QQ or len(point) != claim.dimension:
+        return None
+    value = Fraction(0)
+    for mon, coef in claim.poly.items():
+        term = Fraction(int(coef.numerator), int(coef.denominator))
+        for e, x in zip(mon, point):
+            term *= Fraction(x) ** e
+        value += term
+    return value
+
+
+def _claim_on_model_vars(model: Model, claim: Target) -> bool:
+    return tuple(claim.variables) == tuple(model.variables)
+
+
+def _candidate_points(box: Box, first: Sequence[Sequence[Fraction]], count: int = 24,
+                      seed: int = 0) -> list[tuple[Fraction, ...]]:
+    """Witness corners first, then the centre, all corners (small d), random rationals."""
+    points = [tuple(p) for p in first]
+    points.append(tuple((lo + hi) / 2 for lo, hi in box.intervals))
+    if box.dimension <= 4:
+        for mask in range(1 << box.dimension):
+            points.append(tuple(hi if mask >> i & 1 else lo
+                                for i, (lo, hi) in enumerate(box.intervals)))
+    rng = random.Random(seed)
+    for _ in range(count):
+        points.append(tuple(lo + (hi - lo) * Fraction(rng.randint(0, 997), 997)
+                            for lo, hi in box.intervals))
+    seen, out = set(), []
+    for p in points:
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def find_counterexample(model: Model, claim: Target, points) -> tuple | None:
+    """The first point where the exact model output and the claim differ:
+    (point, model value, claim value), or None."""
+    if not _claim_on_model_vars(model, claim):
+        return None
+    for p in points:
+        y, c = output_at(model, p), claim_at(claim, p)
+        if y is not None and c is not None and y != c:
+            return p, y, c
+    return None
+
+
+def _point_text(variables, point) -> str:
+    return "(" + ", ".join(f"{v}={x}" for v, x in zip(variables, point)) + ")"
+
+
+def verify_on_box(model: Model, claim: Target, box: Box, limits: Limits = DEFAULT_LIMITS,
+                  deadline: float | None = None) -> tuple[Verdict, Trace, object]:
+    """Decide model(x) == claim(x) for all x in ``box`` exactly (sign certificates +
+    one polynomial identity). Raises NotExact if a relu sign changes on the box and
+    no counterexample is found."""
+    if box.dimension != len(model.variables):
+        raise NotExact(f"box {box} has dimension {box.dimension}, the model has "
+                       f"{len(model.variables)} inputs")
+    domain = BoxPolynomialDomain(model.variables, box)
+    try:
+        trace = run(model, domain, deadline=deadline)
+    except SignChange as exc:
+        found = find_counterexample(model, claim, _candidate_points(box, exc.witnesses))
+        if found is None:
+            raise NotExact(f"not decided on the box {box}: {exc}") from None
+        point, y, c = found
+        where = _point_text(model.variables, point)
+        verdict = Verdict(False, EXACT_ON_BOX,
+                          f"counterexample in the box {box}: at {where} the model outputs "
+                          f"{y} but the claim is {c} (exact rational evaluation)",
+                          evidence=(("box", str(box)), ("counterexample", where),
+                                    ("model value", str(y)), ("claim value", str(c)),
+                                    ("sign change", f"relu argument {exc.argument.as_expr()} "
+                                                    f"ranges over [{exc.interval[0]}, "
+                                                    f"{exc.interval[1]}]")))
+        return verdict, None, None
+    ring, y, nvar = output_polynomial(model, trace, claim, limits)
+    claim_poly = ring.from_dict(lift(claim, tuple(str(s) for s in ring.symbols)))
+    difference = first_difference(ring, nvar, y, claim_poly)
+    certs = domain.certificates
+    rung = EXACT_ON_BOX if certs else EXACT_IDENTITY
+    evidence = [("box", str(box)),
+                ("sign certificates", f"{len(certs)} distinct relu arguments with a constant "
+                                      f"sign on the box ({domain.relu_calls} relu evaluations)")]
+    if difference is None:
+        where = f"on the box {box}" if certs else "everywhere (no relu sign was needed)"
+        detail = (f"model output equals the claim term by term {where}; every relu "
+                  f"argument's sign was certified by exact interval enclosure "
+                  f"({len(certs)} distinct arguments)") if certs else \
+            "model output equals the claim term by term"
+        return Verdict(True, rung, detail, evidence=tuple(evidence)), trace, y
+    found = find_counterexample(model, claim, _candidate_points(box, ()))
+    if found is not None:
+        point, yv, cv = found
+        evidence += [("counterexample", _point_text(model.variables, point)),
+                     ("model value", str(yv)), ("claim value", str(cv))]
+    return Verdict(False, rung, f"model output differs from the claim on the box {box}",
+                   difference, evidence=tuple(evidence)), trace, y
+
+
+def sign_certificate_table(domain: BoxPolynomialDomain) -> list[dict]:
+    """The certificates as JSON-ready rows: argument, interval over the box, sign."""
+    return [{"argument": str(arg.as_expr()), "interval": [str(lo), str(hi)], "sign": sign}
+            for arg, lo, hi, sign in domain.sign_certificates()]
