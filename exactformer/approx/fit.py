@@ -1,0 +1,258 @@
+"""Regression with the blocks fixed: only the readout is fitted, by least squares.
+
+The fixed blocks of construction A (degree n, d variables) leave m_t = x^alpha_t on
+token t for every x (proved by ``exactformer theorem``), so the output is linear in
+the readout c: y(x) = sum_t c_t x^alpha_t. Fitting the readout to samples (x_i, y_i)
+is therefore linear least squares with the design matrix Phi[i, t] = x_i^alpha_t:
+
+* exact: the normal equations Phi^T Phi c = Phi^T y solved over QQ (sympy
+  DomainMatrix), so noiseless samples of a polynomial of degree <= n at enough points
+  in general position give back its coefficients exactly;
+* float: numpy.linalg.lstsq in float64 for large data, labelled as such; its
+  coefficients are read exactly as the binary fractions they are.
+
+Either way the model with the fitted readout is then built and PROVED equal to the
+fitted polynomial (rung 1), so the residuals reported are the model's own.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+from ..constructions import build_model
+from ..errors import LimitExceeded, ParseError
+from ..limits import DEFAULT_LIMITS, Limits
+from ..model import Model
+from ..poly import Target, graded_monomials
+from ..verify import Verdict, verify_identity
+from .chebyshev import format_polynomial
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?(?:/\d+)?\Z")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
+#: Largest number of data rows read.
+MAX_ROWS = 1_000_000
+#: Exact least squares when rows * tokens^2 stays below this (else float).
+EXACT_WORK = 3_000_000
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Samples read from a CSV file: inputs (exact rationals) and responses."""
+
+    variables: tuple[str, ...]
+    response: str
+    inputs: tuple[tuple[Fraction, ...], ...]
+    outputs: tuple[Fraction, ...]
+
+
+def _cell(text: str, line: int, column: str) -> Fraction:
+    value = text.strip()
+    if not _NUMBER.match(value):
+        raise ParseError(f"line {line}, column {column!r}: {value[:40]!r} is not a finite "
+                         "rational number (use 3, -0.25, 1e-3 or 3/7)")
+    try:
+        return Fraction(value)
+    except ZeroDivisionError:
+        raise ParseError(f"line {line}, column {column!r}: {value!r} divides by zero") from None
+    except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+        raise LimitExceeded(f"line {line}, column {column!r}: a number with {len(value)} "
+                            "characters has too many digits") from None
+
+
+def load_csv(data: bytes | str, max_rows: int = MAX_ROWS) -> Dataset:
+    """Read a CSV file strictly: a header of variable names and a last response column,
+    then one row of exact rationals per sample. Any malformed row is an error that
+    names its line.
+
+    >>> load_csv("x,y\\n1/2,3\\n0.25,-1\\n").inputs
+    ((Fraction(1, 2),), (Fraction(1, 4),))
+    """
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ParseError(f"the CSV file is not UTF-8 text (byte {exc.start})") from None
+    if "\x00" in data:
+        raise ParseError("the CSV file contains a NUL byte")
+    reader = csv.reader(io.StringIO(data))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ParseError("the CSV file is empty (expected a header such as x,y)") from None
+    except csv.Error as exc:
+        raise ParseError(f"line 1: {exc}") from None
+    names = [h.strip() for h in header]
+    if len(names) < 2:
+        raise ParseError("line 1: the header needs at least one variable and a response "
+                         "column, e.g. x,y")
+    for name in names:
+        if not _NAME.match(name):
+            raise ParseError(f"line 1: {name[:40]!r} is not a valid column name")
+    if len(set(names)) != len(names):
+        raise ParseError("line 1: a column name appears twice")
+    inputs, outputs = [], []
+    width = len(names)
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not row or all(not c.strip() for c in row):
+                raise ParseError(f"line {line}: empty row")
+            if len(row) != width:
+                raise ParseError(f"line {line}: {len(row)} fields, the header has {width}")
+            values = [_cell(c, line, n) for c, n in zip(row, names)]
+            inputs.append(tuple(values[:-1]))
+            outputs.append(values[-1])
+            if len(outputs) > max_rows:
+                raise LimitExceeded(f"more than {max_rows} data rows")
+    except csv.Error as exc:
+        raise ParseError(f"line {reader.line_num}: {exc}") from None
+    if not outputs:
+        raise ParseError("the CSV file has a header but no data rows")
+    return Dataset(tuple(names[:-1]), names[-1], tuple(inputs), tuple(outputs))
+
+
+@dataclass
+class FitResult:
+    """A fitted readout, the model that carries it, and the proof model == fit."""
+
+    dataset: Dataset
+    degree: int
+    method: str
+    exact: bool
+    coefficients: dict           # alpha -> Fraction
+    target: Target
+    model: Model
+    verdict: Verdict
+    rank: int
+    residual_sum_of_squares: Fraction | float
+    max_abs_residual: Fraction | float
+    seconds: float
+
+    def summary(self) -> dict:
+        m = self.model
+        rss = self.residual_sum_of_squares
+        return {
+            **self.verdict.to_json(),
+            "variables": list(self.dataset.variables),
+            "response": self.dataset.response,
+            "rows": len(self.dataset.outputs),
+            "degree": self.degree,
+            "tokens": m.tokens,
+            "width": m.width,
+            "blocks": m.depth,
+            "free_parameters": m.free_parameters,
+            "method": self.method,
+            "exact": self.exact,
+            "rank": self.rank,
+            "polynomial": format_polynomial(self.dataset.variables, self.coefficients),
+            "residual_sum_of_squares": str(rss) if self.exact else float(rss),
+            "max_abs_residual": str(self.max_abs_residual) if self.exact
+            else float(self.max_abs_residual),
+            "interpolates": bool(self.exact and rss == 0),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def design_row(point: Sequence[Fraction], monomials) -> list[Fraction]:
+    """[x^alpha for alpha in monomials] at one point (exact)."""
+    out = []
+    for alpha in monomials:
+        v = Fraction(1)
+        for xi, e in zip(point, alpha):
+            if e:
+                v *= xi**e
+        out.append(v)
+    return out
+
+
+def _exact_lstsq(rows, ys, monomials) -> tuple[list[Fraction], int]:
+    from sympy import QQ
+    from sympy.polys.matrices import DomainMatrix
+    N = len(monomials)
+    A = DomainMatrix([[QQ(v.numerator, v.denominator) for v in design_row(r, monomials)]
+                      for r in rows], (len(rows), N), QQ)
+    b = DomainMatrix([[QQ(v.numerator, v.denominator)] for v in ys], (len(ys), 1), QQ)
+    At = A.transpose()
+    G = At * A
+    rank = G.rank()
+    if rank < N:
+        return [], rank
+    sol = G.lu_solve(At * b).to_Matrix()
+    return [Fraction(int(sol[i, 0].p), int(sol[i, 0].q)) for i in range(N)], rank
+
+
+def _float_lstsq(rows, ys, monomials) -> tuple[list[Fraction], int, float, float]:
+    import numpy as np
+    try:
+        [float(v) for r in rows for v in r] + [float(v) for v in ys]
+    except OverflowError:
+        raise ParseError("a value is too large for float64; use --exact") from None
+    X = np.array([[float(v) for v in r] for r in rows], dtype=float).reshape(len(rows), -1)
+    A = np.ones((len(rows), len(monomials)))
+    for t, alpha in enumerate(monomials):
+        for i, e in enumerate(alpha):
+            if e:
+                A[:, t] *= X[:, i] ** e
+    y = np.array([float(v) for v in ys])
+    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(y))):
+        raise ParseError("the data overflow float64; use --exact")
+    sol, _, rank, _ = np.linalg.lstsq(A, y, rcond=None)
+    res = y - A @ sol
+    return ([Fraction(float(c)) for c in sol], int(rank), float(np.sum(res**2)),
+            float(np.max(np.abs(res))))
+
+
+def fit(dataset: Dataset, degree: int, method: str = "auto",
+        limits: Limits = DEFAULT_LIMITS) -> FitResult:
+    """Fit the readout of the fixed degree-``degree`` blocks to the data, build the
+    model and prove it equals the fitted polynomial."""
+    start = time.perf_counter()
+    d = len(dataset.variables)
+    if not isinstance(degree, int) or degree < 0:
+        raise ParseError(f"degree must be a non-negative integer, got {degree!r}")
+    if degree > limits.max_degree:
+        raise LimitExceeded(f"degree {degree} exceeds the limit {limits.max_degree}")
+    N = math.comb(degree + d, d)
+    if N > min(limits.max_tokens, 5000):
+        raise LimitExceeded(f"{N} free parameters exceed the fitting limit 5000")
+    monomials = graded_monomials(d, degree)
+    rows = len(dataset.outputs)
+    if method == "auto":
+        method = "exact" if rows * N * N <= EXACT_WORK else "float"
+    if method not in ("exact", "float"):
+        raise ParseError(f"unknown method {method!r} (auto, exact or float)")
+    if rows < N:
+        raise ParseError(f"{rows} data rows cannot determine {N} readout weights "
+                         f"(degree {degree} in {d} variables): give at least {N} rows")
+    if method == "exact":
+        coeffs, rank = _exact_lstsq(dataset.inputs, dataset.outputs, monomials)
+        label = "exact rational least squares (normal equations solved over QQ)"
+    else:
+        coeffs, rank, rss, worst = _float_lstsq(dataset.inputs, dataset.outputs, monomials)
+        label = ("floating-point least squares (numpy.linalg.lstsq, float64): the readout "
+                 "is the rounded float solution, read exactly; not the exact optimum")
+    if rank < N:
+        raise ParseError(f"the {N} monomial features are linearly dependent on these "
+                         f"points (rank {rank} < {N}): give more distinct points or a "
+                         "lower --degree")
+    terms = {alpha: c for alpha, c in zip(monomials, coeffs) if c}
+    target = Target.from_terms(dataset.variables, terms)
+    model = build_model(target, "masked", degree=degree, limits=limits)
+    verdict, _, _ = verify_identity(model, target, limits=limits)
+    if method == "exact":
+        residuals = [y - sum((c * v for c, v in zip(coeffs, design_row(point, monomials))),
+                             Fraction(0))
+                     for point, y in zip(dataset.inputs, dataset.outputs)]
+        rss = sum((r * r for r in residuals), Fraction(0))
+        worst = max(abs(r) for r in residuals)
+    return FitResult(dataset, degree, label, method == "exact", terms, target, model,
+                     verdict, rank, rss, worst, time.perf_counter() - start)
+
+
+__all__ = ["Dataset", "FitResult", "load_csv", "fit", "design_row"]

@@ -1,0 +1,336 @@
+"""Whitelisted real functions of several variables, read safely and evaluated three ways.
+
+The text is parsed by :func:`exactformer.poly.syntax.parse` (no ``eval``); the tree
+is then checked against a whitelist: numbers, the constants pi and E, variables,
+``+ - * /``, ``**`` with an integer constant exponent, and the functions
+exp, log, sin, cos, sqrt, abs. Anything else is refused with a one-line
+:class:`~exactformer.errors.ParseError`.
+
+The same tree is evaluated over an *algebra* (a small object with ``num``, ``var``,
+``add``, ``mul``, ``div``, ``powi`` and one method per function):
+
+* :class:`MpfAlgebra` - mpmath multiprecision floats (numerical, not rigorous);
+* :class:`IntervalAlgebra` - mpmath interval arithmetic (``mpmath.iv``): the result
+  encloses the true value for every point of the input intervals;
+* :class:`~exactformer.approx.taylor.TaylorAlgebra` - truncated multivariate Taylor
+  series with interval coefficients.
+
+Domain violations (log or sqrt of a value that may be negative, division by an
+interval that contains 0, an infinite end point) raise :class:`NotBounded`.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+import mpmath
+from mpmath import iv
+from mpmath.libmp import from_rational, round_ceiling, round_floor, to_rational
+
+from ..errors import ExactformerError, LimitExceeded, ParseError
+from ..limits import DEFAULT_LIMITS, Limits
+from ..poly.syntax import Node, describe, parse
+
+#: The functions an approximation target may use.
+FUNCTIONS = ("abs", "cos", "exp", "log", "sin", "sqrt")
+#: Largest |exponent| in ``**`` (keeps interval powers and series cheap).
+MAX_EXPONENT = 64
+#: Largest number of nodes in a function's tree.
+MAX_NODES = 500
+#: Values of f above 2^MAX_LOG2 in magnitude are refused (rescale the function).
+MAX_LOG2 = 1000
+#: Working precision of the interval arithmetic, in bits.
+INTERVAL_PREC = 106
+
+
+class NotBounded(ExactformerError, ValueError):
+    """The function cannot be enclosed on (part of) the box: a pole, log or sqrt of
+    a possibly negative value, or an infinite end point."""
+
+
+@dataclass(frozen=True)
+class Function:
+    """A whitelisted function: its text, checked tree and variable order."""
+
+    text: str
+    tree: Node
+    variables: tuple[str, ...]
+
+    def evaluate(self, algebra, point: Sequence):
+        """The value of the function at ``point`` (one value per variable) in ``algebra``."""
+        env = dict(zip(self.variables, point))
+        return _eval(self.tree, algebra, env)
+
+    def value_at(self, algebra: "MpfAlgebra", point: Sequence[Fraction]):
+        """The value at a rational point in mpmath; NotBounded names the point if f is
+        undefined there or its value is not a finite number of moderate size."""
+        where = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(self.variables, point))
+        try:
+            value = self.evaluate(algebra, [algebra.num(Fraction(x)) for x in point])
+        except NotBounded as exc:
+            raise NotBounded(f"{self.text.strip()} is undefined at {where}: {exc}") from None
+        if not algebra.ctx.isfinite(value) or abs(value) > algebra.ctx.mpf(2) ** MAX_LOG2:
+            raise NotBounded(f"{self.text.strip()} is not a finite number of moderate size "
+                             f"at {where} (|f| above 2^{MAX_LOG2})")
+        return value
+
+
+def parse_function(text: str, variables: Sequence[str] | None = None,
+                   limits: Limits = DEFAULT_LIMITS) -> Function:
+    """Parse and whitelist-check ``text``; variables default to its sorted names.
+
+    >>> parse_function("exp(x)*cos(3*y)").variables
+    ('x', 'y')
+    """
+    tree = parse(text, limits)
+    names: set[str] = set()
+    count = _check(tree, names, [0])
+    if count > MAX_NODES:
+        raise LimitExceeded(f"function has {count} nodes, more than the limit {MAX_NODES}")
+    if variables is None:
+        order = tuple(sorted(names))
+    else:
+        order = tuple(v.strip() for v in variables if v.strip())
+        if len(set(order)) != len(order):
+            raise ParseError(f"a variable is declared twice in {', '.join(order)}")
+        unknown = sorted(names - set(order))
+        if unknown:
+            raise ParseError(f"undeclared symbol {unknown[0]!r} (variables: "
+                             f"{', '.join(order) or 'none'})")
+    if not order:
+        raise ParseError(f"{text.strip()!r} has no variable: nothing to approximate")
+    return Function(text, tree, order)
+
+
+def _check(node: Node, names: set, count: list) -> int:
+    count[0] += 1
+    if count[0] > MAX_NODES:
+        raise LimitExceeded(f"function has more than {MAX_NODES} nodes")
+    kind = node[0]
+    if kind == "num":
+        pass
+    elif kind == "const":
+        if node[1] not in ("pi", "E"):
+            raise ParseError(f"constant {node[1]!r} is not supported")
+    elif kind == "sym":
+        names.add(node[1])
+    elif kind in ("add", "mul"):
+        for child in node[1]:
+            _check(child, names, count)
+    elif kind == "neg":
+        _check(node[1], names, count)
+    elif kind == "div":
+        _check(node[1], names, count)
+        _check(node[2], names, count)
+    elif kind == "pow":
+        _check(node[1], names, count)
+        _integer_exponent(node)
+    elif kind == "call":
+        if node[1] not in FUNCTIONS:
+            raise ParseError(f"function {node[1]!r} is not supported (supported: "
+                             f"{', '.join(FUNCTIONS)})")
+        _check(node[2], names, count)
+    else:  # pragma: no cover - the parser makes no other node
+        raise ParseError(f"unsupported expression {describe(node)}")
+    return count[0]
+
+
+def _integer_exponent(node: Node) -> int:
+    exp = node[2]
+    sign = 1
+    while exp[0] == "neg":
+        sign, exp = -sign, exp[1]
+    if exp[0] != "num" or exp[1].denominator != 1:
+        raise ParseError(f"{describe(node)}: the exponent must be an integer constant "
+                         "(use sqrt for square roots)")
+    value = sign * int(exp[1])
+    if abs(value) > MAX_EXPONENT:
+        raise LimitExceeded(f"{describe(node)}: |exponent| above the limit {MAX_EXPONENT}")
+    return value
+
+
+def _eval(node: Node, alg, env: dict):
+    kind = node[0]
+    if kind == "num":
+        return alg.num(node[1])
+    if kind == "sym":
+        return env[node[1]]
+    if kind == "const":
+        return alg.const(node[1])
+    if kind == "add":
+        out = _eval(node[1][0], alg, env)
+        for child in node[1][1:]:
+            out = alg.add(out, _eval(child, alg, env))
+        return out
+    if kind == "mul":
+        out = _eval(node[1][0], alg, env)
+        for child in node[1][1:]:
+            out = alg.mul(out, _eval(child, alg, env))
+        return out
+    if kind == "neg":
+        return alg.neg(_eval(node[1], alg, env))
+    if kind == "div":
+        return alg.div(_eval(node[1], alg, env), _eval(node[2], alg, env))
+    if kind == "pow":
+        return alg.powi(_eval(node[1], alg, env), _integer_exponent(node))
+    if kind == "call":
+        return getattr(alg, "f_" + node[1])(_eval(node[2], alg, env))
+    raise ParseError(f"unsupported expression {describe(node)}")  # pragma: no cover
+
+
+class MpfAlgebra:
+    """mpmath floats at ``dps`` digits (numerical evidence, not rigorous)."""
+
+    def __init__(self, dps: int = 40):
+        self.ctx = mpmath.MPContext()
+        self.ctx.dps = dps
+
+    def num(self, value: Fraction):
+        return self.ctx.mpf(value.numerator) / value.denominator
+
+    def const(self, name: str):
+        return self.ctx.pi if name == "pi" else self.ctx.e
+
+    def add(self, a, b):
+        return a + b
+
+    def neg(self, a):
+        return -a
+
+    def mul(self, a, b):
+        return a * b
+
+    def div(self, a, b):
+        if b == 0:
+            raise NotBounded("division by zero (a pole of the function)")
+        return a / b
+
+    def powi(self, a, e: int):
+        if a == 0 and e < 0:
+            raise NotBounded("negative power of zero (a pole of the function)")
+        return a**e
+
+    def f_exp(self, a):
+        return self.ctx.exp(a)
+
+    def f_log(self, a):
+        if a <= 0:
+            raise NotBounded(f"log of the non-positive value {self.ctx.nstr(a, 8)}")
+        return self.ctx.log(a)
+
+    def f_sin(self, a):
+        return self.ctx.sin(a)
+
+    def f_cos(self, a):
+        return self.ctx.cos(a)
+
+    def f_sqrt(self, a):
+        if a < 0:
+            raise NotBounded(f"sqrt of the negative value {self.ctx.nstr(a, 8)}")
+        return self.ctx.sqrt(a)
+
+    def f_abs(self, a):
+        return abs(a)
+
+
+@contextmanager
+def interval_precision(bits: int = INTERVAL_PREC):
+    """Run the enclosed interval computations at ``bits`` of working precision."""
+    old = iv.prec
+    iv.prec = bits
+    try:
+        yield
+    finally:
+        iv.prec = old
+
+
+def interval(value) -> "iv.mpf":
+    """An mpmath interval containing the exact rational ``value`` (outward rounded)."""
+    if not isinstance(value, Fraction):
+        value = Fraction(value)
+    p, q = value.numerator, value.denominator
+    prec = iv.prec
+    return iv.make_mpf((from_rational(p, q, prec, round_floor),
+                        from_rational(p, q, prec, round_ceiling)))
+
+
+def exact_ends(x) -> tuple[Fraction, Fraction]:
+    """The end points of an interval as exact rationals (they are binary fractions)."""
+    lo, hi = x._mpi_
+    for end in (lo, hi):
+        if not mpmath.isfinite(mpmath.mpf(end)):
+            raise NotBounded("an interval end point is infinite")
+    a, b = to_rational(lo), to_rational(hi)
+    return Fraction(int(a[0]), int(a[1])), Fraction(int(b[0]), int(b[1]))
+
+
+def upper(x) -> Fraction:
+    """The upper end point of an interval, as an exact rational (NotBounded if infinite)."""
+    return exact_ends(x)[1]
+
+
+def check_finite(x):
+    """``x`` itself if both end points are finite numbers, else NotBounded."""
+    lo, hi = x._mpi_
+    if not (mpmath.isfinite(mpmath.mpf(lo)) and mpmath.isfinite(mpmath.mpf(hi))):
+        raise NotBounded("the enclosure is not finite (a pole or an overflow)")
+    return x
+
+
+class IntervalAlgebra:
+    """Interval arithmetic (mpmath.iv, outward rounding): results enclose every value."""
+
+    def num(self, value: Fraction):
+        return interval(value)
+
+    def const(self, name: str):
+        return iv.pi if name == "pi" else iv.e
+
+    def add(self, a, b):
+        return check_finite(a + b)
+
+    def neg(self, a):
+        return -a
+
+    def mul(self, a, b):
+        return check_finite(a * b)
+
+    def div(self, a, b):
+        if 0 in b:
+            raise NotBounded("division by an interval containing 0 (a pole of the function?)")
+        return check_finite(a / b)
+
+    def powi(self, a, e: int):
+        if e < 0:
+            if 0 in a:
+                raise NotBounded("negative power of an interval containing 0 (a pole?)")
+            return check_finite(1 / a**(-e))
+        return check_finite(a**e)
+
+    def f_exp(self, a):
+        return check_finite(iv.exp(a))
+
+    def f_log(self, a):
+        if not a.a > 0:
+            raise NotBounded("log of an interval that reaches 0 or below")
+        return check_finite(iv.log(a))
+
+    def f_sin(self, a):
+        return check_finite(iv.sin(a))
+
+    def f_cos(self, a):
+        return check_finite(iv.cos(a))
+
+    def f_sqrt(self, a):
+        if a.a < 0:
+            raise NotBounded("sqrt of an interval that reaches below 0")
+        return check_finite(iv.sqrt(a))
+
+    def f_abs(self, a):
+        return abs(a)
+
+
+__all__ = ["FUNCTIONS", "Function", "parse_function", "NotBounded", "MpfAlgebra",
+           "IntervalAlgebra", "interval", "interval_precision", "exact_ends", "upper", "check_finite", "INTERVAL_PREC"]
