@@ -18,14 +18,41 @@ from .limits import DEFAULT_LIMITS, Limits
 from .model import Model
 from .poly import Target, make_target
 from .verify import Verdict, verify_identity
+from .verify.box import verify_on_box
+from .verify.evidence import with_trace_evidence
 
 
 def build(target, variables=None, params=None, construction: str = "masked",
-          degree: int | None = None, limits: Limits = DEFAULT_LIMITS) -> Model:
+          degree: int | None = None, limits: Limits = DEFAULT_LIMITS,
+          domain=None) -> Model:
     """The transformer of ``construction`` for ``target`` (string, sympy Expr/Poly or
-    exponent dict). Its blocks depend only on (d, n); the target sets the readout."""
+    exponent dict). Its blocks depend only on (d, n); the target sets the readout.
+    ``domain`` (a box such as "[-1,1]^2") is used by the relu construction."""
     t = make_target(target, variables=variables, params=params, limits=limits)
-    return build_model(t, construction, degree=degree, limits=limits)
+    return build_model(t, construction, degree=degree, limits=limits,
+                       box=_parse_domain(domain, t.dimension))
+
+
+def _parse_domain(domain, d: int):
+    """None, a Box, or box text ("[-1,1]^2", "[0,1]x[0,2]") -> Box or None."""
+    from .poly.box import Box, parse_box
+    if domain is None or isinstance(domain, Box):
+        return domain
+    return parse_box(domain, d)
+
+
+def _verify(model: Model, t: Target, domain, limits: Limits, deadline):
+    """The right rung: exact identity, or exact on the box given (or the box the
+    model's metadata declares) when there is one; softmax evidence noted."""
+    from .poly.box import box_from_meta
+    box = _parse_domain(domain, len(model.variables))
+    if box is None and "box" in model.info:
+        box = box_from_meta(model.info["box"])
+    if box is not None:
+        verdict, trace, y = verify_on_box(model, t, box, limits=limits, deadline=deadline)
+    else:
+        verdict, trace, y = verify_identity(model, t, limits=limits, deadline=deadline)
+    return with_trace_evidence(verdict, model, trace), trace, y
 
 
 @dataclass
@@ -70,9 +97,17 @@ class ProofResult:
             "constants": list(t.constants),
             "seconds": round(self.seconds, 4),
         }
-        if t.constants:
-            out["note"] = (f"{', '.join(t.constants)} treated as independent symbols: the "
-                           "identity holds for every value, in particular the true one")
+        notes = []
+        free = [c for c in t.constants if not c.startswith("sqrt(")]
+        roots = [c for c in t.constants if c.startswith("sqrt(")]
+        if free:
+            notes.append(f"{', '.join(free)} treated as independent symbols: the identity "
+                         "holds for every value, in particular the true one")
+        if roots:
+            notes.append(f"{', '.join(roots)} kept exact as algebraic numbers (square roots "
+                         "of distinct primes, reduced with sqrt(p)**2 = p)")
+        if notes:
+            out["note"] = "; ".join(notes)
         return out
 
     def __repr__(self) -> str:
@@ -81,6 +116,11 @@ class ProofResult:
                 f"{t.as_expr()} | d={t.dimension} n={t.degree} tokens={m.tokens} "
                 f"width={m.width} blocks={m.depth} free={m.free_parameters} "
                 f"{self.seconds:.3f}s>")
+
+    def _repr_html_(self) -> str:
+        """The step-by-step walk-through with its figures, for notebooks."""
+        from .teach import html_fragment
+        return html_fragment(self)
 
 
 def _with_constants(expr: sympy.Expr, target: Target) -> sympy.Expr:
@@ -92,29 +132,34 @@ def _with_constants(expr: sympy.Expr, target: Target) -> sympy.Expr:
 
 def prove(target, variables=None, params=None, construction: str = "masked",
           degree: int | None = None, limits: Limits = DEFAULT_LIMITS,
-          timeout: float | None = None) -> ProofResult:
+          timeout: float | None = None, domain=None) -> ProofResult:
     """Build the transformer for ``target`` and decide, exactly, that it outputs it.
 
     The verdict is "proved" only if the output polynomial, computed block by block in
-    QQ[x] (readout in QQ[x, params]), equals the target term by term.
+    QQ[x] (readout in QQ[x, params]), equals the target term by term. A relu model is
+    decided on a box (``domain``, default [-1, 1]^d), with a sign certificate for every
+    relu argument.
     """
     start = time.perf_counter()
     deadline = None if timeout is None else time.monotonic() + timeout
     t = make_target(target, variables=variables, params=params, limits=limits)
-    model = build_model(t, construction, degree=degree, limits=limits)
-    verdict, trace, y = verify_identity(model, t, limits=limits, deadline=deadline)
+    box = _parse_domain(domain, t.dimension)
+    model = build_model(t, construction, degree=degree, limits=limits, box=box)
+    verdict, trace, y = _verify(model, t, box, limits, deadline)
     return ProofResult(t, model, verdict, trace, y, time.perf_counter() - start)
 
 
 def check_model(model: Model, claim, variables=None, params=None,
-                limits: Limits = DEFAULT_LIMITS, timeout: float | None = None) -> ProofResult:
-    """Decide exactly whether a given model computes ``claim`` (first difference if not)."""
+                limits: Limits = DEFAULT_LIMITS, timeout: float | None = None,
+                domain=None) -> ProofResult:
+    """Decide exactly whether a given model computes ``claim`` (first difference if not);
+    on the box ``domain`` (or the box in the model's metadata) if it uses relu."""
     start = time.perf_counter()
     deadline = None if timeout is None else time.monotonic() + timeout
     if variables is None:
         variables = _claim_variables(claim, model, params, limits)
     t = make_target(claim, variables=variables, params=params, limits=limits)
-    verdict, trace, y = verify_identity(model, t, limits=limits, deadline=deadline)
+    verdict, trace, y = _verify(model, t, domain, limits, deadline)
     return ProofResult(t, model, verdict, trace, y, time.perf_counter() - start)
 
 

@@ -53,7 +53,9 @@ def _one_line(text: str) -> str:
 @contextmanager
 def time_limit(seconds: float | None):
     """Raise LimitExceeded after ``seconds`` of wall-clock time (main thread, Unix)."""
-    if not seconds or not hasattr(signal, "SIGALRM"):
+    if seconds is not None and not seconds >= 0:  # negative or NaN
+        raise UsageError(f"--timeout must be a non-negative number of seconds, got {seconds}")
+    if not seconds or seconds == float("inf") or not hasattr(signal, "SIGALRM"):
         yield
         return
 
@@ -71,7 +73,7 @@ def time_limit(seconds: float | None):
 
 def limits_from_args(args) -> Limits:
     changes = {}
-    for name in ("max_degree", "max_terms", "max_tokens"):
+    for name in ("max_degree", "max_terms", "max_tokens", "max_digits", "max_input_chars"):
         value = getattr(args, name, None)
         if value is not None:
             if value < 0:
@@ -89,6 +91,10 @@ def add_common_options(p: argparse.ArgumentParser, target_help: str = "target po
     p.add_argument("--max-degree", type=int, dest="max_degree", help="degree limit")
     p.add_argument("--max-terms", type=int, dest="max_terms", help="term-count limit")
     p.add_argument("--max-tokens", type=int, dest="max_tokens", help="token-count limit")
+    p.add_argument("--max-digits", type=int, dest="max_digits",
+                   help="limit on the digits of any number (default 2000)")
+    p.add_argument("--max-input-chars", type=int, dest="max_input_chars",
+                   help="limit on the length of the polynomial text (default 5000000)")
 
 
 def print_summary(summary: dict, stream=None) -> None:
@@ -122,20 +128,31 @@ def verdict_line(summary: dict) -> str:
 
 
 def cmd_prove(args) -> int:
+    if getattr(args, "rung", "exact") != "exact":
+        from .cli_scale import cmd_prove_probabilistic
+        return cmd_prove_probabilistic(args)
     limits = limits_from_args(args)
     result = api.prove(args.expr, variables=args.vars, params=args.params,
                        construction=args.construction, degree=args.degree, limits=limits,
-                       timeout=args.timeout)
+                       timeout=args.timeout, domain=args.domain)
     if args.save_model:
         from .model import dumps
         Path(args.save_model).write_text(dumps(result.model) + "\n")
     summary = result.summary()
+    write_certificate_option(args, result, summary)
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     else:
         print_summary(summary)
         print(verdict_line(summary))
+        print_evidence(summary)
     return EXIT_PROVED if result.proved else EXIT_REFUTED
+
+
+def print_evidence(summary: dict, stream=None) -> None:
+    """The verdict's evidence (box, sign certificates, softmax weights, counterexample)."""
+    for key, value in summary.get("evidence", {}).items():
+        print(f"  {key}: {value}", file=stream or sys.stdout)
 
 
 def read_input_file(path: str, what: str, max_bytes: int = 200_000_000) -> bytes:
@@ -153,36 +170,83 @@ def read_input_file(path: str, what: str, max_bytes: int = 200_000_000) -> bytes
 
 
 def cmd_check_model(args) -> int:
+    if getattr(args, "rung", "exact") != "exact":
+        from .cli_scale import cmd_check_model_probabilistic
+        return cmd_check_model_probabilistic(args)
     from .model import loads
     limits = limits_from_args(args)
-    model = loads(read_input_file(args.model, "model file"), limits)
+    data = read_input_file(args.model, "model file")
+    reconstruction = None
+    if data[:2] == b"PK":  # a zip archive: a float export (.npz / .pt), not exact JSON
+        from .cli_export import reconstruct_model_file
+        model, reconstruction = reconstruct_model_file(args.model, data, args.max_denominator)
+    else:
+        model = loads(data, limits)
     result = api.check_model(model, args.claim, variables=args.vars, params=args.params,
-                             limits=limits, timeout=args.timeout)
+                             limits=limits, timeout=args.timeout, domain=args.domain)
     summary = result.summary()
     summary["model"] = args.model
+    if reconstruction:
+        summary["reconstruction"] = reconstruction
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     else:
         print(f"model        {args.model}: {model!r}")
+        if reconstruction:
+            print(f"weights      {reconstruction}")
         print(f"claim        {summary['target']}")
         print(verdict_line(summary))
+        print_evidence(summary)
     return EXIT_PROVED if result.proved else EXIT_REFUTED
+
+
+def add_certificate_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--certificate", metavar="FILE",
+                   help="write a proof certificate (checked by `exactformer check FILE`)")
+    p.add_argument("--trace", action="store_true",
+                   help="include the exact intermediate polynomials in the certificate")
+
+
+def write_certificate_option(args, result, summary: dict) -> None:
+    """Write the certificate asked for with --certificate (proved results only)."""
+    path = getattr(args, "certificate", None)
+    if path is None:
+        if getattr(args, "trace", False):
+            raise UsageError("--trace needs --certificate FILE")
+        return
+    if not result.verdict.holds:
+        print("exactformer: no certificate written: the claim was refuted", file=sys.stderr)
+        return
+    from .certificate import certificate_for, write_certificate
+    cert = certificate_for(result, trace=args.trace)
+    write_certificate(cert, path)
+    summary["certificate"] = {"file": path, "sha256": cert["sha256"]}
+    if not args.json:
+        print(f"certificate  {path} (sha256 {cert['sha256'][:16]}...)")
+
+
+def add_domain_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--domain", metavar="BOX",
+                   help="decide on a box, e.g. '[-1,1]^2' or '[0,1]x[0,2]' (needed for relu; "
+                        "the relu construction defaults to [-1,1]^d)")
 
 
 def cmd_theorem(args) -> int:
     from .theorem import prove_theorem
     limits = limits_from_args(args)
     result = prove_theorem(args.dim, args.degree, construction=args.construction,
-                           limits=limits, timeout=args.timeout)
+                           limits=limits, timeout=args.timeout, domain=args.domain)
     summary = result.summary()
+    write_certificate_option(args, result, summary)
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     else:
-        print(f"theorem      {summary['statement']}")
+        print(f"theorem          {summary['statement']}")
         for key in ("tokens", "width", "blocks", "free_parameters"):
-            print(f"{key.replace('_', ' '):<13}{summary[key]}")
-        print(f"time         {summary['seconds']:.3f} s")
+            print(f"{key.replace('_', ' '):<17}{summary[key]}")
+        print(f"time             {summary['seconds']:.3f} s")
         print(verdict_line(summary))
+        print_evidence(summary)
     return EXIT_PROVED if result.verdict.holds else EXIT_REFUTED
 
 
@@ -193,7 +257,7 @@ def cmd_demo(args) -> int:
 
 #: Modules (in this package) that add subcommands: each has ``register(subparsers)``
 #: and may use the helpers above (add_common_options, limits_from_args, ...).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("cli_certificates", "cli_teach", "cli_export", "cli_approx")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -207,25 +271,39 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prove", help="build the transformer for a polynomial and prove it exact")
     p.add_argument("expr", help='target polynomial, e.g. "3*x**2*y - y/7 + 2"')
     add_common_options(p)
-    p.add_argument("--construction", default="masked", help="construction to use (default masked)")
+    p.add_argument("--construction", default="masked",
+                   help="masked | softmax | relu | logdepth (default masked)")
+    add_domain_option(p)
     p.add_argument("--degree", type=int, help="build for this degree (>= the target's)")
     p.add_argument("--save-model", metavar="FILE", help="write the model as JSON")
+    add_certificate_options(p)
+    from .cli_scale import add_rung_options
+    add_rung_options(p)
     p.set_defaults(func=cmd_prove)
 
     p = sub.add_parser("check-model", help="check a model JSON file against a claimed polynomial")
     p.add_argument("model", help="model file (exactformer-model/1 JSON)")
     p.add_argument("--claim", required=True, help="the polynomial the model should compute")
+    add_domain_option(p)
+    p.add_argument("--max-denominator", type=int, default=10**6, dest="max_denominator",
+                   help="for a float export (.npz/.pt): read each weight back as the nearest "
+                        "rational with at most this denominator (default 10**6)")
     add_common_options(p)
+    from .cli_scale import add_rung_options
+    add_rung_options(p)
     p.set_defaults(func=cmd_check_model)
 
     p = sub.add_parser("theorem", help="prove the generic statement for every polynomial "
                                        "of degree <= n in d variables")
     p.add_argument("--dim", type=int, required=True, help="number of variables d")
     p.add_argument("--degree", type=int, required=True, help="degree n")
-    p.add_argument("--construction", default="masked", help="construction (default masked)")
+    p.add_argument("--construction", default="masked",
+                   help="masked | softmax | relu | logdepth (default masked)")
+    add_domain_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--timeout", type=float, default=600.0, help="wall-clock limit in seconds")
     p.add_argument("--max-tokens", type=int, dest="max_tokens", help="token-count limit")
+    add_certificate_options(p)
     p.set_defaults(func=cmd_theorem)
 
     p = sub.add_parser("demo", help="run a few instructive proofs")
@@ -252,7 +330,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(_protect_negative_expressions(argv))
         if not getattr(args, "func", None):
             raise UsageError("a command is required (see exactformer --help)")
-        with time_limit(getattr(args, "timeout", None)):
+        from .cli_scale import command_context
+        with time_limit(getattr(args, "timeout", None)), command_context(args):
             return args.func(args)
     except UsageError as exc:
         print(f"exactformer: usage error: {_one_line(exc)}", file=sys.stderr)

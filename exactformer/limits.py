@@ -20,6 +20,7 @@ class Limits:
     max_digits: int = 2_000
     max_nesting: int = 100
     max_variables: int = 64
+    max_cells: int = 10_000_000  # tokens x (width, head or hidden size) of a loaded model
 
 
 DEFAULT_LIMITS = Limits()

@@ -52,9 +52,14 @@ def fixed_blocks(d: int, n: int, limits: Limits = DEFAULT_LIMITS) -> tuple[Embed
     wv = ExactMatrix.from_dict(WIDTH, 1, {(M, 0): 1})
     wo = ExactMatrix.from_dict(1, WIDTH, {(0, M): 1})
     blocks = []
+    by_degree: list[list[int]] = [[] for _ in range(n + 1)]
+    for t in range(1, N):
+        by_degree[tokens.degree[t]].append(t)
     for k in range(1, n + 1):
-        rows = tuple((tokens.parent[t],) if tokens.degree[t] == k else ()
-                     for t in range(N))
+        rows = [()] * N
+        for t in by_degree[k]:
+            rows[t] = (tokens.parent[t],)
+        rows = tuple(rows)
         blocks.append(Block(Attention(wq, wk, wv, wo, "identity", Mask(N, rows))))
     return embedding, tuple(blocks)
 

@@ -164,3 +164,183 @@ class FloatDomain(MpmathDomain):
 
     def to_sympy(self, value) -> sympy.Expr:
         return sympy.Float(value)
+
+
+class SignChange(NotExact):
+    """A relu argument whose sign is not constant on the box (or not decided by the
+    interval enclosure). ``witnesses`` are corners of the box where the argument is
+    negative and positive, when the argument is affine (then the enclosure is tight)."""
+
+    def __init__(self, message: str, argument, interval, witnesses=()):
+        super().__init__(message)
+        self.argument = argument
+        self.interval = interval
+        self.witnesses = tuple(witnesses)
+
+
+def _power_interval(lo: Fraction, hi: Fraction, e: int) -> tuple[Fraction, Fraction]:
+    """The exact range of t**e for t in [lo, hi]."""
+    if e == 0:
+        return Fraction(1), Fraction(1)
+    a, b = lo ** e, hi ** e
+    if e % 2 or lo >= 0:
+        return (a, b) if a <= b else (b, a)
+    if hi <= 0:
+        return b, a
+    return Fraction(0), max(a, b)
+
+
+def _times(u: tuple[Fraction, Fraction], v: tuple[Fraction, Fraction]):
+    products = [u[0] * v[0], u[0] * v[1], u[1] * v[0], u[1] * v[1]]
+    return min(products), max(products)
+
+
+def polynomial_interval(poly, intervals) -> tuple[Fraction, Fraction]:
+    """An exact rational enclosure [lo, hi] of ``poly`` (a QQ[x] PolyElement) over the box.
+
+    Each term c x^a is enclosed by the exact range of each power x_i^(a_i) multiplied
+    out with exact interval products, and the terms are added: so every value of the
+    polynomial on the box lies in [lo, hi]. For an affine polynomial the enclosure is
+    the exact range (each variable occurs once), attained at corners of the box.
+    """
+    lo_total, hi_total = Fraction(0), Fraction(0)
+    for mon, coef in poly.terms():
+        c = Fraction(int(coef.numerator), int(coef.denominator))
+        iv = (c, c)
+        for e, (lo, hi) in zip(mon, intervals):
+            if e:
+                iv = _times(iv, _power_interval(lo, hi, e))
+        lo_total += iv[0]
+        hi_total += iv[1]
+    return lo_total, hi_total
+
+
+class BoxPolynomialDomain(PolynomialDomain):
+    """QQ[x] restricted to a box: relu is decided by the sign of its argument on the box.
+
+    relu(s) = s on the box if s >= 0 there, = 0 if s <= 0 there; either fact is certified
+    by an exact rational interval enclosure of s over the box, recorded in
+    ``certificates`` (argument -> (lo, hi, sign)). If the enclosure straddles 0 the
+    domain raises :class:`SignChange` rather than guess: the result is then not a
+    single polynomial on the box (or not one this enclosure can certify).
+    """
+
+    name = "QQ[x] on a box"
+
+    def __init__(self, variables: Sequence[str], box):
+        super().__init__(variables)
+        intervals = tuple(box.intervals if hasattr(box, "intervals") else box)
+        if len(intervals) != len(self.variables):
+            raise NotExact(f"box has {len(intervals)} intervals for "
+                           f"{len(self.variables)} variables")
+        self.intervals = tuple((Fraction(lo), Fraction(hi)) for lo, hi in intervals)
+        self.certificates: dict = {}
+        self.relu_calls = 0
+
+    def relu(self, value):
+        self.relu_calls += 1
+        if value.is_ground:
+            return value if value.LC > 0 else self.zero
+        known = self.certificates.get(value)
+        if known is None:
+            lo, hi = polynomial_interval(value, self.intervals)
+            if lo >= 0:
+                known = (lo, hi, "nonnegative")
+            elif hi <= 0:
+                known = (lo, hi, "nonpositive")
+            else:
+                raise SignChange(
+                    f"relu argument {value.as_expr()} ranges over [{lo}, {hi}] on the box: "
+                    "its sign is not constant there, so the output is not one polynomial",
+                    value, (lo, hi), self._witnesses(value))
+            self.certificates[value] = known
+        return value if known[2] == "nonnegative" else self.zero
+
+    def _witnesses(self, value) -> tuple[tuple[Fraction, ...], ...]:
+        """For an affine argument: the corners where it is smallest and largest."""
+        if max(sum(m) for m in value.keys()) > 1:
+            return ()
+        low, high = [], []
+        for i, (lo, hi) in enumerate(self.intervals):
+            mon = tuple(1 if j == i else 0 for j in range(len(self.intervals)))
+            c = value.get(mon, 0)
+            low.append(lo if c >= 0 else hi)
+            high.append(hi if c >= 0 else lo)
+        return tuple(low), tuple(high)
+
+    def sign_certificates(self) -> list[tuple[object, Fraction, Fraction, str]]:
+        """(argument, lo, hi, sign) for every distinct non-constant relu argument."""
+        return [(arg, lo, hi, sign) for arg, (lo, hi, sign) in self.certificates.items()]
+
+
+def flint_available() -> bool:
+    """True when python-flint with multivariate rational polynomials is importable."""
+    try:
+        import flint
+    except ImportError:
+        return False
+    # fmpq_mpoly_ctx.get (python-flint >= 0.8) is the context API used below; with an
+    # older python-flint the sympy backend is used instead.
+    return hasattr(getattr(flint, "fmpq_mpoly_ctx", None), "get")
+
+
+class FlintPolynomialDomain(PolynomialDomain):
+    """QQ[x_1..x_d] computed by FLINT (python-flint ``fmpq_mpoly``): the same ring as
+    :class:`PolynomialDomain`, a faster representation.
+
+    Both represent an element by its canonical sparse form (monomial -> rational
+    coefficient, zero terms absent), so :meth:`to_ring` is a bijection onto the sympy
+    ring and every decision made after converting is the one the sympy backend makes.
+    Needs the ``fast`` extra; :func:`flint_available` says whether it is installed.
+    """
+
+    name = "QQ[x] (flint)"
+
+    def __init__(self, variables: Sequence[str]):
+        import flint  # ImportError when the optional backend is absent
+        super().__init__(variables)
+        self._fmpq = flint.fmpq
+        self.ctx = flint.fmpq_mpoly_ctx.get(self.variables, "lex")
+        self._gens = tuple(self.ctx.gens())
+        self.zero = self.ctx.from_dict({})
+        self.one = self.ctx.constant(1)
+
+    def const(self, value: Fraction):
+        return self.ctx.constant(self._fmpq(value.numerator, value.denominator))
+
+    def variable(self, i: int):
+        return self._gens[i]
+
+    def relu(self, value):
+        if value.is_constant():
+            return value if value.leading_coefficient() > 0 else self.zero
+        raise NotExact(f"relu of the non-constant polynomial {self.to_sympy(value)} is not a "
+                       "polynomial; it needs a sign certificate on a box")
+
+    def softmax(self, scores: Sequence):
+        first = scores[0]
+        for s in scores[1:]:
+            if s - first:
+                raise NotExact("softmax of unequal scores "
+                               f"{self.to_sympy(first)} and {self.to_sympy(s)} is not a polynomial")
+        w = self.const(Fraction(1, len(scores)))
+        return [w] * len(scores)
+
+    def to_ring(self, value):
+        """The same polynomial as an element of the sympy ring ``self.ring``."""
+        dom = self.ring.domain
+        return self.ring.from_dict({tuple(m): dom(int(c.p), int(c.q))
+                                    for m, c in value.to_dict().items()})
+
+    def to_sympy(self, value) -> sympy.Expr:
+        return self.to_ring(value).as_expr()
+
+
+def polynomial_domain(variables: Sequence[str], backend: str = "auto") -> PolynomialDomain:
+    """The exact QQ[x] domain of the chosen backend: "sympy" (always available),
+    "flint" (the ``fast`` extra; ImportError without it) or "auto" (flint when present)."""
+    if backend == "sympy" or (backend == "auto" and not flint_available()):
+        return PolynomialDomain(variables)
+    if backend in ("flint", "auto"):
+        return FlintPolynomialDomain(variables)
+    raise ValueError(f"unknown polynomial backend {backend!r} (use auto, sympy or flint)")

@@ -8,6 +8,7 @@ computed, and a token whose attention output is zero keeps its residual row
 from __future__ import annotations
 
 import time
+from itertools import compress
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, Sequence
@@ -63,20 +64,27 @@ class Trace:
 
 
 def _weights(matrix: ExactMatrix, domain: Domain) -> list[tuple[int, tuple[tuple[int, object], ...]]]:
-    """Non-zero rows of a weight matrix with entries converted into the domain."""
-    return [(r, tuple((c, domain.const(v)) for c, v in cols))
+    """Non-zero rows of a weight matrix with entries converted into the domain.
+
+    An entry equal to 1 is stored as ``None``: x * 1 = x in every domain, so the
+    product is skipped (exactly the same value, one ring operation fewer)."""
+    return [(r, tuple((c, None if v == 1 else domain.const(v)) for c, v in cols))
             for r, cols in sorted(matrix.by_row.items())]
 
 
 def _row_times(row: Row, weights, cols: int, zero) -> Row:
-    """row @ W using only the non-zero rows of W and non-zero entries of row."""
+    """row @ W using only the non-zero rows of W and non-zero entries of row.
+
+    0 + y = y, so a first contribution to an output entry is stored as is."""
     out = [zero] * cols
     for r, entries in weights:
         x = row[r]
         if not x:
             continue
         for c, w in entries:
-            out[c] = out[c] + x * w
+            term = x if w is None else x * w
+            prev = out[c]
+            out[c] = prev + term if prev else term
     return out
 
 
@@ -84,7 +92,8 @@ def _dot(a: Row, b: Row, zero):
     total = zero
     for u, v in zip(a, b):
         if u and v:
-            total = total + u * v
+            term = u * v
+            total = total + term if total else term
     return total
 
 
@@ -98,7 +107,8 @@ def embed(model: Model, domain: Domain) -> list[Row]:
     for i, a in enumerate(emb.coefficients):
         x = domain.variable(i)
         for r, c, v in a.entries:
-            H[r][c] = H[r][c] + x * domain.const(v)
+            term = x if v == 1 else x * domain.const(v)
+            H[r][c] = H[r][c] + term if H[r][c] else term
     return H
 
 
@@ -114,14 +124,24 @@ def run(model: Model, domain: Domain, record: bool = True,
     blocks: list[BlockTrace] = []
     zero = domain.zero
     N = model.tokens
+    converted: dict[int, list] = {}
+
+    def weights(matrix: ExactMatrix):
+        # blocks often share their weight matrices: convert each one once per run
+        key = id(matrix)
+        if key not in converted:
+            converted[key] = _weights(matrix, domain)
+        return converted[key]
+
     for k, block in enumerate(model.blocks, 1):
         if deadline is not None and time.monotonic() > deadline:
             raise LimitExceeded(f"time limit reached in block {k} of {model.depth}")
         att = block.attention
-        wq, wk, wv, wo = (_weights(m, domain) for m in (att.wq, att.wk, att.wv, att.wo))
+        wq, wk, wv, wo = (weights(m) for m in (att.wq, att.wk, att.wv, att.wo))
         h, hv, D = att.wq.cols, att.wv.cols, att.width
         if att.mask is not None:
-            rows = [(t, keys) for t, keys in enumerate(att.mask.allowed) if keys]
+            allowed = att.mask.allowed  # only the non-empty rows (found at C speed)
+            rows = [(t, allowed[t]) for t in compress(range(N), allowed)]
         else:
             everyone = tuple(range(N))
             rows = [(t, everyone) for t in range(N)]
@@ -148,12 +168,14 @@ def run(model: Model, domain: Domain, record: bool = True,
                     continue
                 for c, v in enumerate(V[j]):
                     if v:
-                        a[c] = a[c] + wj * v
+                        term = wj * v
+                        prev = a[c]
+                        a[c] = prev + term if prev else term
             if not any(a):
                 continue
             heads[t] = a
             out = _row_times(a, wo, D, zero)
-            new_H[t] = [u + v for u, v in zip(H[t], out)]
+            new_H[t] = [(u + v if u else v) if v else u for u, v in zip(H[t], out)]
         H = new_H
         if block.ffn is not None:
             H = _ffn(block.ffn, H, domain)

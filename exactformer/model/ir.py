@@ -242,8 +242,9 @@ class Model:
         """Number of free (target-dependent) parameters: the construction's count of
         readout entries it sets from the target, else every readout entry."""
         info = self.info
-        if "free_parameters" in info:
-            return int(info["free_parameters"])
+        value = info.get("free_parameters", "")
+        if value.isdecimal() and len(value) < 20:  # meta of a loaded file may hold anything
+            return int(value)
         return self.readout.rows * self.readout.cols
 
     @property
@@ -254,3 +255,28 @@ class Model:
         name = self.info.get("construction", "custom")
         return (f"Model({name}: variables={list(self.variables)}, tokens={self.tokens}, "
                 f"width={self.width}, blocks={self.depth})")
+
+    def _repr_html_(self) -> str:
+        """A small self-contained HTML summary for notebooks (one row per block,
+        at most 12 blocks listed)."""
+        from html import escape
+        head = [("construction", self.info.get("construction", "custom")),
+                ("variables", ", ".join(self.variables) or "(none)"),
+                ("tokens", self.tokens), ("width", self.width), ("blocks", self.depth),
+                ("free parameters", self.free_parameters)]
+        cell = 'style="border:1px solid #c9d2e0;padding:2px 8px;text-align:left"'
+        rows = "".join(f"<tr><th {cell}>{escape(str(k))}</th><td {cell}>{escape(str(v))}</td>"
+                       "</tr>" for k, v in head)
+        blocks = ""
+        for k, b in enumerate(self.blocks[:12], 1):
+            a = b.attention
+            mask = f"{a.mask.nnz} allowed" if a.mask is not None else "none"
+            ffn = b.ffn.activation if b.ffn is not None else "-"
+            blocks += (f"<tr><td {cell}>{k}</td><td {cell}>{escape(a.activation)}</td>"
+                       f"<td {cell}>{mask}</td><td {cell}>{escape(ffn)}</td></tr>")
+        more = (f"<p>... {self.depth - 12} more block(s)</p>" if self.depth > 12 else "")
+        table = (f'<table style="border-collapse:collapse"><tr><th {cell}>block</th>'
+                 f"<th {cell}>scores</th><th {cell}>mask</th><th {cell}>FFN</th></tr>{blocks}"
+                 "</table>" if self.blocks else "")
+        return (f'<div class="exactformer-model"><b>Model</b><table style="border-collapse:'
+                f'collapse">{rows}</table>{table}{more}</div>')

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
+from itertools import compress
 from typing import Iterable, Mapping
 
 import sympy
@@ -123,7 +124,9 @@ class Mask:
     def __post_init__(self):
         if len(self.allowed) != self.size:
             raise ShapeError(f"mask has {len(self.allowed)} rows, expected {self.size}")
-        for t, row in enumerate(self.allowed):
+        allowed = self.allowed
+        for t in compress(range(self.size), allowed):  # empty rows are valid: skip them
+            row = allowed[t]
             if list(row) != sorted(set(row)):
                 raise ShapeError(f"mask row {t} must be strictly increasing, got {row!r}")
             if row and not (0 <= row[0] and row[-1] < self.size):

@@ -12,7 +12,7 @@ from typing import Any
 
 import sympy
 
-from ..errors import ExactformerError, ModelFormatError, ShapeError
+from ..errors import ExactformerError, LimitExceeded, ModelFormatError, ShapeError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..poly.target import parse_coefficient
 from .ir import Attention, Block, Embedding, FeedForward, Model, Readout
@@ -97,8 +97,15 @@ def strict_json_loads(text: str | bytes, what: str = "JSON",
     def bad_constant(name):
         raise ModelFormatError(f"{what} contains {name}, which is not an exact number")
 
+    def bounded_int(digits):  # int() refuses > 4300 digits with a bare ValueError
+        if len(digits) > 4000:
+            raise ModelFormatError(f"{what} contains an integer with {len(digits)} digits, "
+                                   "more than 4000")
+        return int(digits)
+
     try:
-        return json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant)
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=bad_constant,
+                          parse_int=bounded_int)
     except RecursionError:
         raise ModelFormatError(f"{what} is nested too deeply") from None
     except json.JSONDecodeError as exc:
@@ -168,7 +175,7 @@ def model_from_json(data, limits: Limits = DEFAULT_LIMITS) -> Model:
         return _model_from_json(data, limits)
     except ShapeError as exc:
         raise ModelFormatError(f"model shapes do not fit: {exc}") from None
-    except ModelFormatError:
+    except (ModelFormatError, LimitExceeded):
         raise
     except ExactformerError as exc:
         raise ModelFormatError(f"model is malformed: {exc}") from None
@@ -189,7 +196,8 @@ def _model_from_json(data, limits: Limits) -> Model:
     n = _want(data, "tokens", int, where)
     w = _want(data, "width", int, where)
     if n > limits.max_tokens:
-        raise ModelFormatError(f"model has {n} tokens, above the limit {limits.max_tokens}")
+        raise LimitExceeded(f"model has {n} tokens, above the limit {limits.max_tokens}")
+    _cells(n, w, "model.width", limits)
     emb = _want(data, "embedding", dict, where)
     _only(emb, {"base", "coefficients"}, "model.embedding")
     base = matrix_from_json(_want(emb, "base", dict, "model.embedding"), "embedding.base", (n, w))
@@ -209,6 +217,8 @@ def _model_from_json(data, limits: Limits) -> Model:
         _only(att, {"wq", "wk", "wv", "wo", "activation", "mask"}, f"{bw}.attention")
         mats = {key: matrix_from_json(_want(att, key, dict, f"{bw}.attention"),
                                       f"{bw}.attention.{key}") for key in ("wq", "wk", "wv", "wo")}
+        for key in ("wq", "wk", "wv"):
+            _cells(n, mats[key].cols, f"{bw}.attention.{key} columns", limits)
         activation = _want(att, "activation", str, f"{bw}.attention")
         mask_data = att.get("mask")
         mask = None
@@ -229,6 +239,7 @@ def _model_from_json(data, limits: Limits) -> Model:
             ffn = FeedForward(*(matrix_from_json(_want(f, key, dict, f"{bw}.ffn"), f"{bw}.ffn.{key}")
                                 for key in ("w1", "b1", "w2", "b2")),
                               activation=_want(f, "activation", str, f"{bw}.ffn"))
+            _cells(n, ffn.w1.cols, f"{bw}.ffn hidden size", limits)
         blocks.append(Block(Attention(mats["wq"], mats["wk"], mats["wv"], mats["wo"],
                                       activation, mask), ffn))
     ro = _want(data, "readout", dict, where)
@@ -256,6 +267,13 @@ def _model_from_json(data, limits: Limits) -> Model:
                  tuple(sorted((k, str(v)) for k, v in meta.items())))
 
 
+def _cells(tokens: int, size: int, where: str, limits: Limits) -> None:
+    """Refuse a model whose residual stream (or Q/K/V) would hold too many cells."""
+    if tokens * size > limits.max_cells:
+        raise LimitExceeded(f"{where}: {tokens} tokens x {size} = {tokens * size} cells, above "
+                            f"the limit {limits.max_cells}")
+
+
 def _coefficient(text, where: str, limits: Limits):
     if not isinstance(text, str):
         raise ModelFormatError(f"{where} must be a string")
@@ -265,6 +283,8 @@ def _coefficient(text, where: str, limits: Limits):
         pass
     try:
         return parse_coefficient(text, limits)
+    except LimitExceeded:
+        raise
     except ExactformerError as exc:
         raise ModelFormatError(f"{where} = {text[:40]!r}: {exc}") from None
 

@@ -122,6 +122,7 @@ def _sqrt_node(value: Fraction, node: Node) -> Node:
     import sympy
     square, primes = 1, []
     for p, e in sorted(sympy.factorint(n).items()):
+        p, e = int(p), int(e)  # factorint may return sympy Integers
         square *= p ** (e // 2)
         if e % 2:
             primes.append(p)

@@ -66,6 +66,13 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, str,
             raise LimitExceeded(
                 f"number with {len(value)} digits exceeds the limit {limits.max_digits}"
             )
+        if kind == "num" and value[-1:].isdigit() and "e" in value.lower():
+            # 1e999999 is short text but a 10**999999: refuse it before Fraction() builds it
+            scale_text = value.lower().split("e")[1].lstrip("+-")
+            scale = int(scale_text) if len(scale_text) < 10 else 10**10
+            if scale + len(value) > limits.max_digits:
+                raise LimitExceeded(f"number {value} has about {scale} digits, more than the "
+                                    f"limit {limits.max_digits}")
         if kind == "name" and value.startswith("_"):
             raise ParseError(f"name {value!r} is not allowed (names may not start with '_')")
         tokens.append((kind, value, match.start(kind)))
@@ -155,7 +162,10 @@ class _Parser:
         tok = self.take()
         kind, value, pos = tok
         if kind == "num":
-            return ("num", Fraction(value))
+            try:
+                return ("num", Fraction(value))
+            except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+                raise LimitExceeded(f"number at position {pos} has too many digits") from None
         if kind == "name":
             nxt = self.peek()
             if nxt is not None and nxt[1] == "(":

@@ -15,6 +15,7 @@ from sympy import QQ
 from sympy.polys.rings import PolyElement, PolyRing
 
 from ..engine import PolynomialDomain, Trace, run
+from ..engine.backends import run_exact
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Model
 from ..poly import Target
@@ -113,7 +114,7 @@ def verify_identity(model: Model, claim: Target, trace: Trace | None = None,
                     deadline: float | None = None) -> tuple[Verdict, Trace, PolyElement]:
     """Decide model(x) == claim(x) for all x (and all parameter values) exactly."""
     if trace is None:
-        trace = run(model, PolynomialDomain(model.variables), deadline=deadline)
+        trace = run_exact(model, deadline=deadline)
     ring, y, nvar = output_polynomial(model, trace, claim, limits)
     claim_poly = ring.from_dict(lift(claim, tuple(str(s) for s in ring.symbols)))
     difference = first_difference(ring, nvar, y, claim_poly)

@@ -17,6 +17,7 @@ from sympy import QQ
 from sympy.polys.rings import PolyElement
 
 from ..engine import PolynomialDomain, Trace, run
+from ..engine.backends import run_exact
 from ..model import Model
 from .verdict import EXACT_IDENTITY, Difference, Verdict
 
@@ -92,7 +93,7 @@ def verify_basis(model: Model, claim: Mapping[str, PolyElement], trace: Trace | 
     """Decide y == claim where claim maps each symbol ('' = constant) to its polynomial
     (in the ring of the model's variables). Exact, symbol by symbol."""
     if trace is None:
-        trace = run(model, PolynomialDomain(model.variables), record=False, deadline=deadline)
+        trace = run_exact(model, record=False, deadline=deadline)
     ring = trace.domain.ring
     got = output_by_symbol(model, trace)
     if got is None:

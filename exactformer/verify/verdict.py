@@ -52,10 +52,21 @@ class Verdict:
             head += f": {self.detail}"
         return head
 
+    def _repr_html_(self) -> str:
+        """A coloured one-box summary for notebooks (self-contained HTML)."""
+        from html import escape
+        colour = ("#2a8a3a", "#dff3e3") if self.holds else ("#b3261e", "#fbe3e1")
+        rest = str(self)[len(self.verdict) + 1:]
+        return (f'<div class="exactformer-verdict" style="border:2px solid {colour[0]};'
+                f'background:{colour[1]};padding:6px 10px;border-radius:5px">'
+                f"<b>{self.verdict.upper()}</b> {escape(rest)}</div>")
+
     def to_json(self) -> dict:
         out = {"verdict": self.verdict, "rung": self.rung}
         if self.detail:
             out["detail"] = self.detail
         if self.difference is not None:
             out["difference"] = self.difference.to_json()
+        if self.evidence:
+            out["evidence"] = dict(self.evidence)
         return out
