@@ -42,6 +42,11 @@ def certificate_text(d: int, n: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    unknown = [a for a in argv if a != "--check"]
+    if unknown:
+        print(f"usage: regenerate_certificates.py [--check]  (unknown: {' '.join(unknown)})",
+              file=sys.stderr)
+        return 2
     check = "--check" in argv
     DIRECTORY.mkdir(parents=True, exist_ok=True)
     differ = []

@@ -16,15 +16,11 @@ all others m_t = 0. After S stages, 2^S >= n, so every m_t = x^alpha_t.
 """
 from __future__ import annotations
 
-from ..errors import LimitExceeded
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Attention, Block, Embedding, ExactMatrix, Mask, Model
-from ..model.ir import make_meta
 from ..poly import Target, graded_monomials
-from .readout import coefficient_readout
+from .common import M, ONE, assemble, monomial_embedding, target_degree
 from .tokens import monomial_tokens
-
-XIN, ONE, M = 0, 1, 2
 
 
 def stages(n: int) -> int:
@@ -53,20 +49,7 @@ def fixed_blocks(d: int, n: int, limits: Limits = DEFAULT_LIMITS) -> tuple[Embed
     index = tokens.index
     S = stages(n)
     width = 3 + S
-    base: dict = {}
-    coef = [dict() for _ in range(d)]
-    for t in range(N):
-        base[(t, ONE)] = 1
-        if t == 0:
-            base[(t, XIN)] = 1
-            base[(t, M)] = 1
-        else:
-            coef[tokens.last[t]][(t, XIN)] = 1
-            if tokens.degree[t] == 1:
-                coef[tokens.last[t]][(t, M)] = 1
-    variables = tuple(f"x{i + 1}" for i in range(d))
-    embedding = Embedding(variables, ExactMatrix.from_dict(N, width, base),
-                          tuple(ExactMatrix.from_dict(N, width, a) for a in coef))
+    embedding = monomial_embedding(tokens, width, embed_degree_one=True)
     ones = ExactMatrix.from_dict(width, 1, {(ONE, 0): 1})
     wv = ExactMatrix.from_dict(width, 1, {(M, 0): 1})
     wo_m = ExactMatrix.from_dict(1, width, {(0, M): 1})
@@ -92,15 +75,10 @@ def build_logdepth(target: Target, degree: int | None = None,
                    limits: Limits = DEFAULT_LIMITS) -> Model:
     """Construction D for ``target`` (degree defaults to the target's degree)."""
     d = target.dimension
-    n = target.degree if degree is None else degree
-    if n < target.degree:
-        raise LimitExceeded(f"degree {n} is below the target's degree {target.degree}")
-    embedding, blocks = fixed_blocks(d, n, limits)
-    embedding = Embedding(target.variables, embedding.base, embedding.coefficients)
+    n = target_degree(target, degree)
     monomials = graded_monomials(d, n)
-    readout = coefficient_readout(target, monomials, embedding.width, M)
     S = stages(n)
     meta = {"construction": "logdepth", "dimension": d, "degree": n,
             "channels": ",".join(("xin", "one", "m") + tuple(f"u_{s}" for s in range(1, S + 1))),
             "free_parameters": len(monomials), "stages": S}
-    return Model(embedding, blocks, readout, make_meta(meta))
+    return assemble(target, fixed_blocks(d, n, limits), monomials, meta)

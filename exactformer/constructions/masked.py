@@ -18,15 +18,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..errors import LimitExceeded
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import Attention, Block, Embedding, ExactMatrix, Mask, Model
-from ..model.ir import make_meta
+from ..model import Attention, Block, Embedding, ExactMatrix, Model
 from ..poly import Target, graded_monomials
-from .readout import coefficient_readout
+from .common import M, ONE, XIN, assemble, monomial_embedding, parent_masks, target_degree
 from .tokens import monomial_tokens
 
-XIN, ONE, M = 0, 1, 2
 WIDTH = 3
 CHANNELS = ("xin", "one", "m")
 
@@ -34,49 +31,25 @@ CHANNELS = ("xin", "one", "m")
 def fixed_blocks(d: int, n: int, limits: Limits = DEFAULT_LIMITS) -> tuple[Embedding, tuple[Block, ...]]:
     """The target-independent part of construction A for d variables, degree n."""
     tokens = monomial_tokens(d, n, limits)
-    N = len(tokens.monomials)
-    base = {}
-    coef = [dict() for _ in range(d)]
-    for t in range(N):
-        base[(t, ONE)] = 1
-        if t == 0:
-            base[(t, XIN)] = 1
-            base[(t, M)] = 1
-        else:
-            coef[tokens.last[t]][(t, XIN)] = 1
-    variables = tuple(f"x{i + 1}" for i in range(d))
-    embedding = Embedding(variables, ExactMatrix.from_dict(N, WIDTH, base),
-                          tuple(ExactMatrix.from_dict(N, WIDTH, a) for a in coef))
+    embedding = monomial_embedding(tokens, WIDTH)
     wq = ExactMatrix.from_dict(WIDTH, 1, {(XIN, 0): 1})
     wk = ExactMatrix.from_dict(WIDTH, 1, {(ONE, 0): 1})
     wv = ExactMatrix.from_dict(WIDTH, 1, {(M, 0): 1})
     wo = ExactMatrix.from_dict(1, WIDTH, {(0, M): 1})
-    blocks = []
-    by_degree: list[list[int]] = [[] for _ in range(n + 1)]
-    for t in range(1, N):
-        by_degree[tokens.degree[t]].append(t)
-    for k in range(1, n + 1):
-        rows = [()] * N
-        for t in by_degree[k]:
-            rows[t] = (tokens.parent[t],)
-        rows = tuple(rows)
-        blocks.append(Block(Attention(wq, wk, wv, wo, "identity", Mask(N, rows))))
-    return embedding, tuple(blocks)
+    blocks = tuple(Block(Attention(wq, wk, wv, wo, "identity", mask))
+                   for mask in parent_masks(tokens, n))
+    return embedding, blocks
 
 
 def build_masked(target: Target, degree: int | None = None,
                  limits: Limits = DEFAULT_LIMITS) -> Model:
     """Construction A for ``target`` (degree defaults to the target's degree)."""
     d = target.dimension
-    n = target.degree if degree is None else degree
-    if n < target.degree:
-        raise LimitExceeded(f"degree {n} is below the target's degree {target.degree}")
-    embedding, blocks = fixed_blocks(d, n, limits)
-    embedding = Embedding(target.variables, embedding.base, embedding.coefficients)
-    readout = coefficient_readout(target, graded_monomials(d, n), WIDTH, M)
+    n = target_degree(target, degree)
+    monomials = readout_tokens(d, n)
     meta = {"construction": "masked", "dimension": d, "degree": n,
-            "channels": ",".join(CHANNELS), "free_parameters": len(readout_tokens(d, n))}
-    return Model(embedding, blocks, readout, make_meta(meta))
+            "channels": ",".join(CHANNELS), "free_parameters": len(monomials)}
+    return assemble(target, fixed_blocks(d, n, limits), monomials, meta)
 
 
 def readout_tokens(d: int, n: int) -> list[tuple[int, ...]]:

@@ -30,13 +30,12 @@ from sympy import QQ
 from ..errors import LimitExceeded, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Attention, Block, Embedding, ExactMatrix, Model
-from ..model.ir import make_meta
 from ..poly import Target, graded_monomials
 from ..poly.box import Box
-from .readout import coefficient_readout
+from .common import M, ONE, XIN, assemble, target_degree
 from .tokens import monomial_tokens
 
-XIN, ONE, M, POS = 0, 1, 2, 3
+POS = 3
 
 
 def default_box(d: int) -> Box:
@@ -108,21 +107,16 @@ def build_relu(target: Target, degree: int | None = None, limits: Limits = DEFAU
                box: Box | None = None) -> Model:
     """Construction C for ``target`` on ``box`` (default [-1, 1]^d)."""
     d = target.dimension
-    n = target.degree if degree is None else degree
-    if n < target.degree:
-        raise LimitExceeded(f"degree {n} is below the target's degree {target.degree}")
+    n = target_degree(target, degree)
     box = default_box(d) if box is None else box
     if box.dimension != d:
         raise ParseError(f"box {box} has dimension {box.dimension}, the target has {d} "
                          "variables")
-    embedding, blocks = fixed_blocks(d, n, box, limits)
-    embedding = Embedding(target.variables, embedding.base, embedding.coefficients)
     monomials = graded_monomials(d, n)
-    readout = coefficient_readout(shifted_target(target, box.lows), monomials,
-                                  embedding.width, M)
     meta = {"construction": "relu", "dimension": d, "degree": n,
             "channels": "xin,one,m,pos_0..pos_%d" % (len(monomials) - 1),
             "free_parameters": len(monomials), "box": str(box),
             "input_shift": ",".join(str(lo) for lo in box.lows),
             "separation": str(separation_constant(box))}
-    return Model(embedding, blocks, readout, make_meta(meta))
+    return assemble(target, fixed_blocks(d, n, box, limits), monomials, meta,
+                    readout_target=shifted_target(target, box.lows))

@@ -19,15 +19,13 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..errors import LimitExceeded
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import Attention, Block, Embedding, ExactMatrix, FeedForward, Mask, Model
-from ..model.ir import make_meta
+from ..model import Attention, Block, Embedding, ExactMatrix, FeedForward, Model
 from ..poly import Target, graded_monomials
-from .readout import coefficient_readout
+from .common import M, ONE, XIN, assemble, monomial_embedding, parent_masks, target_degree
 from .tokens import monomial_tokens
 
-XIN, ONE, M, U = 0, 1, 2, 3
+U = 3
 WIDTH = 4
 CHANNELS = ("xin", "one", "m", "u")
 QUARTER = Fraction(1, 4)
@@ -46,43 +44,23 @@ def polarisation_ffn() -> FeedForward:
 def fixed_blocks(d: int, n: int, limits: Limits = DEFAULT_LIMITS) -> tuple[Embedding, tuple[Block, ...]]:
     """The target-independent part of construction B for d variables, degree n."""
     tokens = monomial_tokens(d, n, limits)
-    N = len(tokens.monomials)
-    base = {}
-    coef = [dict() for _ in range(d)]
-    for t in range(N):
-        base[(t, ONE)] = 1
-        if t == 0:
-            base[(t, XIN)] = 1
-            base[(t, M)] = 1
-        else:
-            coef[tokens.last[t]][(t, XIN)] = 1
-    variables = tuple(f"x{i + 1}" for i in range(d))
-    embedding = Embedding(variables, ExactMatrix.from_dict(N, WIDTH, base),
-                          tuple(ExactMatrix.from_dict(N, WIDTH, a) for a in coef))
+    embedding = monomial_embedding(tokens, WIDTH)
     wq = ExactMatrix.from_dict(WIDTH, 1, {(XIN, 0): 1})
     wk = ExactMatrix.from_dict(WIDTH, 1, {(ONE, 0): 1})
     wv = ExactMatrix.from_dict(WIDTH, 1, {(M, 0): 1})
     wo = ExactMatrix.from_dict(1, WIDTH, {(0, U): 1})
     ffn = polarisation_ffn()
-    blocks = []
-    for k in range(1, n + 1):
-        rows = tuple((tokens.parent[t],) if tokens.degree[t] == k else ()
-                     for t in range(N))
-        blocks.append(Block(Attention(wq, wk, wv, wo, "softmax", Mask(N, rows)), ffn))
-    return embedding, tuple(blocks)
+    blocks = tuple(Block(Attention(wq, wk, wv, wo, "softmax", mask), ffn)
+                   for mask in parent_masks(tokens, n))
+    return embedding, blocks
 
 
 def build_softmax(target: Target, degree: int | None = None,
                   limits: Limits = DEFAULT_LIMITS) -> Model:
     """Construction B for ``target`` (degree defaults to the target's degree)."""
     d = target.dimension
-    n = target.degree if degree is None else degree
-    if n < target.degree:
-        raise LimitExceeded(f"degree {n} is below the target's degree {target.degree}")
-    embedding, blocks = fixed_blocks(d, n, limits)
-    embedding = Embedding(target.variables, embedding.base, embedding.coefficients)
+    n = target_degree(target, degree)
     monomials = graded_monomials(d, n)
-    readout = coefficient_readout(target, monomials, WIDTH, M)
     meta = {"construction": "softmax", "dimension": d, "degree": n,
             "channels": ",".join(CHANNELS), "free_parameters": len(monomials)}
-    return Model(embedding, blocks, readout, make_meta(meta))
+    return assemble(target, fixed_blocks(d, n, limits), monomials, meta)
