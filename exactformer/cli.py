@@ -45,6 +45,18 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def non_negative_int(text: str) -> int:
+    """argparse type: an integer >= 0 (a degree, a dimension, a count)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a non-negative integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative: a non-negative integer is "
+                                         "required")
+    return value
+
+
 def _one_line(text: str) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= 400 else text[:400] + "..."
@@ -274,7 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--construction", default="masked",
                    help="masked | softmax | relu | logdepth (default masked)")
     add_domain_option(p)
-    p.add_argument("--degree", type=int, help="build for this degree (>= the target's)")
+    p.add_argument("--degree", type=non_negative_int,
+                   help="build for this degree (>= the target's)")
     p.add_argument("--save-model", metavar="FILE", help="write the model as JSON")
     add_certificate_options(p)
     from .cli_scale import add_rung_options
@@ -295,8 +308,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("theorem", help="prove the generic statement for every polynomial "
                                        "of degree <= n in d variables")
-    p.add_argument("--dim", type=int, required=True, help="number of variables d")
-    p.add_argument("--degree", type=int, required=True, help="degree n")
+    p.add_argument("--dim", type=non_negative_int, required=True,
+                   help="number of variables d")
+    p.add_argument("--degree", type=non_negative_int, required=True, help="degree n")
     p.add_argument("--construction", default="masked",
                    help="masked | softmax | relu | logdepth (default masked)")
     add_domain_option(p)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from .cli import (EXIT_PROVED, EXIT_REFUTED, UsageError, limits_from_args, read_input_file,
+from .cli import (non_negative_int, EXIT_PROVED, EXIT_REFUTED, UsageError, limits_from_args, read_input_file,
                   verdict_line)
 
 
@@ -131,7 +131,7 @@ def register(subparsers) -> None:
                        "model, certified error bound")
     p.add_argument("expr", help='function, e.g. "exp(x)*cos(3*y)" (exp, log, sin, cos, '
                                 'sqrt, abs, + - * /, integer powers)')
-    p.add_argument("--degree", type=int, required=True, help="total degree n (= blocks)")
+    p.add_argument("--degree", type=non_negative_int, required=True, help="total degree n (= blocks)")
     p.add_argument("--domain", default="-1,1",
                    help="box: 'a,b' for every variable or 'a,b;c,d;...' (default -1,1)")
     p.add_argument("--vars", help="comma-separated variable order")
@@ -152,7 +152,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "fit", help="regression: fixed blocks, readout fitted by least squares, then proved")
     p.add_argument("data", help="CSV file: header x1,...,xd,y then rows of rationals")
-    p.add_argument("--degree", type=int, required=True, help="degree n of the fixed blocks")
+    p.add_argument("--degree", type=non_negative_int, required=True, help="degree n of the fixed blocks")
     g = p.add_mutually_exclusive_group()
     g.add_argument("--exact", action="store_true", help="exact rational least squares")
     g.add_argument("--float", action="store_true", help="float64 least squares (large data)")

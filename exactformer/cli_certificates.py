@@ -1,7 +1,8 @@
 """Subcommands for certificates: ``check CERT`` and ``export CERT --coq FILE``.
 
 ``check`` runs the independent standard-library checker (:mod:`exactformer.checker`):
-exit 0 valid, 1 invalid (well formed, but what it claims does not hold), 2 malformed.
+exit 0 valid, 1 invalid (well formed, but what it claims does not hold), 2 malformed,
+3 a size or time limit hit.
 ``export`` writes the proof as a Coq file that ``coqc`` checks with its own kernel.
 """
 from __future__ import annotations
@@ -56,7 +57,7 @@ def register(subparsers) -> None:
     """Add ``check`` and ``export`` to the exactformer command line."""
     p = subparsers.add_parser("check", help="check a proof certificate with the independent "
                                             "standard-library checker (0 valid, 1 invalid, "
-                                            "2 malformed)")
+                                            "2 malformed, 3 limit)")
     p.add_argument("certificate", help="certificate file (exactformer-certificate/1 JSON)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--timeout", type=float, default=600.0, help="wall-clock limit in seconds")

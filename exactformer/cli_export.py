@@ -13,7 +13,7 @@ import json
 import zipfile
 
 from . import api
-from .cli import (EXIT_PROVED, EXIT_REFUTED, UsageError, add_common_options,
+from .cli import (non_negative_int, EXIT_PROVED, EXIT_REFUTED, UsageError, add_common_options,
                   add_domain_option, limits_from_args, verdict_line)
 from .errors import ModelFormatError, ParseError
 
@@ -97,7 +97,7 @@ def register(subparsers) -> None:
     add_common_options(p)
     p.add_argument("--construction", default="masked",
                    help="masked | softmax | relu | logdepth (default masked)")
-    p.add_argument("--degree", type=int, help="build for this degree (>= the target's)")
+    p.add_argument("--degree", type=non_negative_int, help="build for this degree (>= the target's)")
     add_domain_option(p)
     p.add_argument("--numpy", metavar="FILE.npz", help="write float64 arrays (.npz)")
     p.add_argument("--torch", metavar="FILE.pt",

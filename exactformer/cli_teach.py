@@ -11,7 +11,7 @@ import json
 import sys
 
 from . import api
-from .cli import (EXIT_PROVED, EXIT_REFUTED, UsageError, add_common_options, limits_from_args,
+from .cli import (non_negative_int, EXIT_PROVED, EXIT_REFUTED, UsageError, add_common_options, limits_from_args,
                   verdict_line)
 
 
@@ -57,7 +57,7 @@ def register(subparsers) -> None:
     p.add_argument("expr", help='target polynomial, e.g. "x**2*y + 3*y - 1"')
     add_common_options(p)
     p.add_argument("--construction", default="masked", help="construction to use (default masked)")
-    p.add_argument("--degree", type=int, help="build for this degree (>= the target's)")
+    p.add_argument("--degree", type=non_negative_int, help="build for this degree (>= the target's)")
     p.add_argument("--markdown", metavar="FILE", help="write a Markdown report (figures go to "
                                                       "FILE's stem + _figures/)")
     p.add_argument("--html", metavar="FILE", help="write one self-contained HTML report")

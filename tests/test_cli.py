@@ -138,3 +138,13 @@ def test_roots_are_exact_algebraic_numbers(capsys, tmp_path):
     code, out, _ = run_cli(capsys, "check-model", str(path), "--claim", "sqrt(5)*x + pi",
                            "--json")
     assert code == 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["prove", "x", "--degree", "-5"],
+    ["theorem", "--dim", "-1", "--degree", "2"],
+    ["theorem", "--dim", "2", "--degree", "two"],
+])
+def test_negative_or_non_integer_sizes_are_usage_errors(capsys, argv):
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2 and "non-negative integer" in err and out == ""

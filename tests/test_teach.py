@@ -271,7 +271,8 @@ def _ink(png: Path) -> tuple[float, int]:
     """Fraction of non-white pixels and number of distinct colours of a screenshot."""
     from PIL import Image
     image = Image.open(png).convert("RGB")
-    pixels = list(image.getdata())
+    flat = getattr(image, "get_flattened_data", None) or image.getdata  # Pillow >= 12.1 renamed it
+    pixels = list(flat())
     inked = sum(1 for p in pixels if min(p) < 235)
     return inked / len(pixels), len(set(pixels))
 
