@@ -355,6 +355,13 @@ def main(argv: list[str] | None = None) -> int:
         label = "limit exceeded" if code == EXIT_LIMIT else "error"
         print(f"exactformer: {label}: {_one_line(exc)}", file=sys.stderr)
         return code
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:  # a file that cannot be read or written: bad input, one line
+        where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
+        print(f"exactformer: error: cannot access{where}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return EXIT_BAD_INPUT
     except (MemoryError, RecursionError) as exc:
         print(f"exactformer: limit exceeded: out of {'memory' if isinstance(exc, MemoryError) else 'stack'}",
               file=sys.stderr)
@@ -362,8 +369,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("exactformer: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
     except Exception as exc:  # a bug: still one line, never a traceback
         print(f"exactformer: internal error: {type(exc).__name__}: {_one_line(exc)} "
               "(this is a bug; please report it)", file=sys.stderr)

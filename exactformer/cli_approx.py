@@ -7,6 +7,8 @@ with the fitted readout is proved equal to the fitted polynomial.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import json
 
 from .cli import (non_negative_int, EXIT_PROVED, EXIT_REFUTED, UsageError, limits_from_args, read_input_file,
@@ -43,8 +45,7 @@ def cmd_approx(args) -> int:
         for n in _degrees(args.plot_degrees, args.degree):
             r = result if n == args.degree else approximate(args.expr, n, **common)
             rows.append((n, float(r.bound.value), r.sampled))
-        _plot(rows, args.expr, args.plot)
-        summary["plot"] = args.plot
+        summary["plot"] = _plot(rows, args.expr, args.plot)
         summary["plot_rows"] = [{"degree": n, "error_bound": b, "sampled_max_error": s}
                                 for n, b, s in rows]
     if args.json:
@@ -70,14 +71,23 @@ def cmd_approx(args) -> int:
             ("time", f"{summary['seconds']:.3f} s"),
         ]
         if args.plot:
-            rows.append(("plot", args.plot))
+            rows.append(("plot", summary["plot"]))
         for k, v in rows:
             print(f"{k:<13}{v}")
         print("model == approximant: " + verdict_line(summary))
     return EXIT_PROVED if result.verdict.holds else EXIT_REFUTED
 
 
-def _plot(rows, title: str, path: str) -> None:
+def _shorten(text: str, limit: int = 160) -> str:
+    """Long exact output cut for the terminal; --json always has all of it."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"... ({len(text)} characters; --json for all)"
+
+
+def _plot(rows, title: str, path: str) -> str:
+    """Draw error versus degree into ``path`` (".png" added when it has no suffix);
+    returns the path written."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -91,12 +101,15 @@ def _plot(rows, title: str, path: str) -> None:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend()
     fig.tight_layout()
+    if not Path(path).suffix:
+        path = path + ".png"  # matplotlib would add it anyway: report the real name
     try:
         fig.savefig(path, dpi=120)
     except OSError as exc:
         raise UsageError(f"cannot write the plot {path!r}: {exc.strerror or exc}") from None
     finally:
         plt.close(fig)
+    return path
 
 
 def cmd_fit(args) -> int:
@@ -115,9 +128,10 @@ def cmd_fit(args) -> int:
                      ("blocks", f"{summary['blocks']} (fixed, not trained)"),
                      ("free params", f"{summary['free_parameters']} (the readout, fitted)"),
                      ("method", summary["method"]),
-                     ("polynomial", summary["polynomial"]),
-                     ("residual", f"sum of squares {summary['residual_sum_of_squares']}, "
-                                  f"max |r| {summary['max_abs_residual']}"),
+                     ("polynomial", _shorten(summary["polynomial"])),
+                     ("residual", f"sum of squares "
+                                  f"{_shorten(str(summary['residual_sum_of_squares']), 60)}, "
+                                  f"max |r| {_shorten(str(summary['max_abs_residual']), 60)}"),
                      ("time", f"{summary['seconds']:.3f} s")]:
             print(f"{k:<13}{v}")
         print("model == fitted polynomial: " + verdict_line(summary))

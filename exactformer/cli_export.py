@@ -8,6 +8,8 @@ reads an export back by rational reconstruction and says so.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import io
 import json
 import zipfile
@@ -32,9 +34,14 @@ def cmd_export_model(args) -> int:
     if args.torch:
         from .export.torch_model import require_torch, save_torch
         require_torch()
+    for path in (args.numpy, args.torch):
+        if path and not Path(path).resolve().parent.is_dir():
+            raise ParseError(f"cannot write {path!r}: its directory does not exist")
     if args.numpy:
-        save_npz(result.model, args.numpy)
-        written["numpy"] = args.numpy
+        # numpy.savez appends ".npz" to a name without it: report the file really written
+        numpy_path = args.numpy if args.numpy.endswith(".npz") else args.numpy + ".npz"
+        save_npz(result.model, numpy_path)
+        written["numpy"] = numpy_path
     if args.torch:
         config, arrays = arrays_from_model(result.model)
         save_torch(config, arrays, args.torch)

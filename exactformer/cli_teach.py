@@ -29,7 +29,7 @@ def cmd_explain(args) -> int:
     from .teach import explain
     limits = limits_from_args(args)
     result = api.prove(args.expr, variables=args.vars, params=args.params,
-                       construction=args.construction, degree=args.degree, limits=limits,
+                       construction=args.construction, domain=args.domain, degree=args.degree, limits=limits,
                        timeout=args.timeout)
     color = not args.json and sys.stdout.isatty()
     report = explain(result, max_shown=args.max_tokens_shown, markdown=args.markdown,
@@ -57,6 +57,7 @@ def register(subparsers) -> None:
     p.add_argument("expr", help='target polynomial, e.g. "x**2*y + 3*y - 1"')
     add_common_options(p)
     p.add_argument("--construction", default="masked", help="construction to use (default masked)")
+    p.add_argument("--domain", help="box for the relu construction, e.g. \"[-1,1]^2\"")
     p.add_argument("--degree", type=non_negative_int, help="build for this degree (>= the target's)")
     p.add_argument("--markdown", metavar="FILE", help="write a Markdown report (figures go to "
                                                       "FILE's stem + _figures/)")

@@ -203,3 +203,12 @@ def test_cli_approx_errors_exit_2_without_traceback(capsys, argv, message):
     code, out, err = run_cli(capsys, *argv)
     assert code == 2 and message in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_towers_of_exponentials_are_refused_quickly(capsys):
+    import time as _time
+    from exactformer.cli import main
+    start = _time.perf_counter()
+    assert main(["approx", "exp(exp(exp(exp(x))))", "--degree", "10", "--domain", "0,3"]) == 2
+    assert "overflows" in capsys.readouterr().err
+    assert _time.perf_counter() - start < 30

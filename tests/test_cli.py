@@ -148,3 +148,15 @@ def test_roots_are_exact_algebraic_numbers(capsys, tmp_path):
 def test_negative_or_non_integer_sizes_are_usage_errors(capsys, argv):
     code, out, err = run_cli(capsys, *argv)
     assert code == 2 and "non-negative integer" in err and out == ""
+
+
+def test_unwritable_output_paths_are_bad_input_not_bugs(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "prove", "x", "--save-model", str(tmp_path))
+    assert code == 2 and "Is a directory" in err
+    code, _, err = run_cli(capsys, "prove", "x", "--save-model", str(tmp_path / "no" / "m.json"))
+    assert code == 2 and "cannot access" in err
+
+
+def test_degree_below_the_target_is_a_usage_problem(capsys):
+    code, _, err = run_cli(capsys, "prove", "x**3", "--degree", "2")
+    assert code == 2 and "below the target's degree 3" in err

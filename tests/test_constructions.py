@@ -58,7 +58,8 @@ def test_each_block_masks_exactly_the_degree_k_tokens_to_their_parent():
 def test_degree_option_builds_a_larger_model():
     m = build("x + 1", degree=3)
     assert m.depth == 3 and m.tokens == 4
-    with pytest.raises(LimitExceeded, match="below the target"):
+    from exactformer import ParseError
+    with pytest.raises(ParseError, match="below the target"):
         build("x**3", degree=2)
 
 

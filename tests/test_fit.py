@@ -135,3 +135,14 @@ def test_cli_fit_errors_exit_2(tmp_path, capsys):
     assert main(["fit", str(same), "--degree", "1"]) == 2
     assert "linearly dependent" in capsys.readouterr().err
     assert main(["fit", str(tmp_path / "missing.csv"), "--degree", "1"]) == 2
+
+
+def test_trailing_blank_lines_are_ignored_but_inner_ones_are_not(tmp_path, capsys):
+    from exactformer.cli import main
+    good = tmp_path / "good.csv"
+    good.write_text("x1,y\n1,2\n2,3\n\n\n")
+    assert main(["fit", str(good), "--degree", "1", "--json"]) == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("x1,y\n1,2\n\n2,3\n")
+    assert main(["fit", str(bad), "--degree", "1"]) == 2
+    assert "line 3: empty row" in capsys.readouterr().err

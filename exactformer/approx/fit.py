@@ -37,8 +37,10 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?(?:/\d+)
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 #: Largest number of data rows read.
 MAX_ROWS = 1_000_000
-#: Exact least squares when rows * tokens^2 stays below this (else float).
-EXACT_WORK = 3_000_000
+#: Exact least squares when rows * tokens^2 * (average bits of a data value / 64)
+#: stays below this (else float): the cost of the exact normal equations grows with
+#: the size of the rationals as well as with their number.
+EXACT_WORK = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -98,11 +100,15 @@ def load_csv(data: bytes | str, max_rows: int = MAX_ROWS) -> Dataset:
         raise ParseError("line 1: a column name appears twice")
     inputs, outputs = [], []
     width = len(names)
+    blank = None  # first blank line: allowed only at the end of the file
     try:
         for row in reader:
             line = reader.line_num
             if not row or all(not c.strip() for c in row):
-                raise ParseError(f"line {line}: empty row")
+                blank = blank or line
+                continue
+            if blank is not None:
+                raise ParseError(f"line {blank}: empty row")
             if len(row) != width:
                 raise ParseError(f"line {line}: {len(row)} fields, the header has {width}")
             values = [_cell(c, line, n) for c, n in zip(row, names)]
@@ -224,7 +230,9 @@ def fit(dataset: Dataset, degree: int, method: str = "auto",
     monomials = graded_monomials(d, degree)
     rows = len(dataset.outputs)
     if method == "auto":
-        method = "exact" if rows * N * N <= EXACT_WORK else "float"
+        bits = sum(v.numerator.bit_length() + v.denominator.bit_length()
+                   for row in dataset.inputs for v in row) / max(1, rows * max(d, 1))
+        method = "exact" if rows * N * N * max(1.0, bits / 64) <= EXACT_WORK else "float"
     if method not in ("exact", "float"):
         raise ParseError(f"unknown method {method!r} (auto, exact or float)")
     if rows < N:

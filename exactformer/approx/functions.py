@@ -213,6 +213,7 @@ class MpfAlgebra:
         return a**e
 
     def f_exp(self, a):
+        exp_argument_ok(a)
         return self.ctx.exp(a)
 
     def f_log(self, a):
@@ -271,6 +272,15 @@ def upper(x) -> Fraction:
     return exact_ends(x)[1]
 
 
+def exp_argument_ok(upper) -> None:
+    """Refuse exp(a) for a > 2*MAX_LOG2 before computing it: exp of a huge number
+    (e.g. exp(exp(exp(exp(3))))) would take unbounded time and memory, and its value
+    is far above the 2^MAX_LOG2 that is refused anyway."""
+    if upper > 2 * MAX_LOG2:
+        raise NotBounded(f"exp of a value above {2 * MAX_LOG2} overflows (|f| above "
+                         f"2^{MAX_LOG2})")
+
+
 def check_finite(x):
     """``x`` itself if both end points are finite numbers, else NotBounded."""
     lo, hi = x._mpi_
@@ -310,6 +320,7 @@ class IntervalAlgebra:
         return check_finite(a**e)
 
     def f_exp(self, a):
+        exp_argument_ok(a.b)
         return check_finite(iv.exp(a))
 
     def f_log(self, a):

@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from mpmath import iv
 
-from .functions import NotBounded, check_finite, interval
+from .functions import NotBounded, check_finite, exp_argument_ok, interval
 
 Series = dict
 
@@ -124,6 +124,7 @@ class TaylorAlgebra:
 
     # -- functions ----------------------------------------------------------------------
     def f_exp(self, a: Series) -> Series:
+        exp_argument_ok(self.constant(a).b)
         e0 = check_finite(iv.exp(self.constant(a)))
         return self._compose(a, [e0 / math.factorial(k) for k in range(self._order(a) + 1)])
 

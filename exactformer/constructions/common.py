@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from ..errors import LimitExceeded
+from ..errors import ParseError
 from ..model import Embedding, ExactMatrix, Mask, Model
 from ..model.ir import make_meta
 from ..poly import Target
@@ -54,7 +54,7 @@ def target_degree(target: Target, degree: int | None) -> int:
     """The degree to build for: the target's, or a larger one asked for."""
     n = target.degree if degree is None else degree
     if n < target.degree:
-        raise LimitExceeded(f"degree {n} is below the target's degree {target.degree}")
+        raise ParseError(f"degree {n} is below the target's degree {target.degree}")
     return n
 
 

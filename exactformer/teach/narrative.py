@@ -23,6 +23,7 @@ from typing import Any, Protocol, Sequence
 import sympy
 
 from ..engine import Trace
+from ..verify.verdict import EXACT_ON_BOX
 from ..model import ExactMatrix, Model
 
 #: Default number of tokens shown in full before a summary line.
@@ -497,7 +498,14 @@ def build_narrative(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN,
     out_text = short_expr(output) if output is not None else "(not computed)"
     verdict = result.verdict
     holds = bool(verdict.holds)
-    if holds:
+    box = model.info.get("box") if verdict.rung == EXACT_ON_BOX else None
+    if holds and box:
+        vtext = (f"PROVED ({verdict.rung}): every relu argument was shown to keep one sign on "
+                 f"the box {box}, so there the output is the polynomial {out_text}; it was "
+                 f"compared with the target {target_text} coefficient by coefficient and they "
+                 f"are equal, so the error is zero for every input in {box}, not just at "
+                 "test points. Outside the box nothing is claimed.")
+    elif holds:
         vtext = (f"PROVED ({verdict.rung}): the output polynomial {out_text} was compared with "
                  f"the target {target_text} coefficient by coefficient and they "
                  "are equal, so the error is zero for every input, not just at test points.")
