@@ -20,7 +20,10 @@ EXIT_VALID, EXIT_INVALID, EXIT_MALFORMED = checker.VALID, checker.INVALID, check
 def cmd_check(args) -> int:
     report = checker.check_file(args.certificate, timeout=args.timeout)
     if args.json:
-        print(json.dumps({"certificate": args.certificate, **report.to_json()}, sort_keys=True))
+        data = {"certificate": args.certificate, **report.to_json()}
+        if report.code in (0, 1):  # decided: valid = the stated identity is proved
+            data["verdict"] = "proved" if report.valid else "refuted"
+        print(json.dumps(data, sort_keys=True))
     elif report.valid:
         d = report.details
         print(f"certificate  {args.certificate} ({d['kind']}, sha256 {d['sha256'][:16]}...)")

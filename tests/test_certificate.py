@@ -171,3 +171,13 @@ def test_regeneration_check_detects_a_changed_file(tmp_path, monkeypatch):
     path = tmp_path / script.filename(2, 1)
     path.write_text(path.read_text().replace('"1"', '"2"', 1))
     assert script.main(["--check"]) == 1
+
+
+def test_check_json_carries_the_verdict(tmp_path, capsys):
+    import json as _json
+    from exactformer.cli import main
+    cert = tmp_path / "c.json"
+    assert main(["prove", "x**2 - y", "--certificate", str(cert)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(cert), "--json"]) == 0
+    assert _json.loads(capsys.readouterr().out)["verdict"] == "proved"
