@@ -1037,11 +1037,14 @@ def _check(cert, details: dict, deadline) -> None:
     if trace is not None:
         _compare_trace(trace, streams, variables)
         details["trace_layers"] = len(trace)
-    symbols = sorted({name for _, _, f in model.readout + [(0, 0, model.bias)]
-                      for m in f for name, _ in m} - set(params) - set(variables))
-    clash = set(symbols) & set(variables)
+    used = {name for _, _, f in model.readout + [(0, 0, model.bias)] for m in f
+            for name, _ in m}
+    # A readout symbol named like an input would be read AS that input, letting the
+    # readout compute what the blocks should: refuse it before anything else.
+    clash = used & set(variables)
     if clash:
         raise Invalid(f"readout uses the variable {sorted(clash)[0]!r} as a coefficient")
+    symbols = sorted(used - set(params))
     gens = variables + list(params) + symbols
     y = _output(model, streams[-1], gens)
     claim_poly = {m + (0,) * len(symbols): c for m, c in target["poly"].items()}

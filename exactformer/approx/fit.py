@@ -96,6 +96,8 @@ def load_csv(data: bytes | str, max_rows: int = MAX_ROWS) -> Dataset:
     for name in names:
         if not _NAME.match(name):
             raise ParseError(f"line 1: {name[:40]!r} is not a valid column name")
+        if name in ("pi", "E"):
+            raise ParseError(f"line 1: {name!r} names a constant and cannot be a column")
     if len(set(names)) != len(names):
         raise ParseError("line 1: a column name appears twice")
     inputs, outputs = [], []

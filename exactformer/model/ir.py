@@ -10,6 +10,7 @@ All weights are exact rationals; only the readout may hold symbols.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping
@@ -20,6 +21,7 @@ from ..errors import ShapeError
 from .matrix import ExactMatrix, Mask, to_fraction
 
 SCORE_ACTIVATIONS = ("identity", "relu", "softmax")
+_VARIABLE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 FFN_ACTIVATIONS = ("relu", "square")
 
 
@@ -32,6 +34,11 @@ class Embedding:
     coefficients: tuple[ExactMatrix, ...]
 
     def __post_init__(self):
+        if len(set(self.variables)) != len(self.variables):
+            raise ShapeError(f"variable names must be distinct, got {list(self.variables)}")
+        for v in self.variables:
+            if not isinstance(v, str) or not _VARIABLE.match(v) or v in ("pi", "E"):
+                raise ShapeError(f"{v!r} is not a valid variable name")
         if len(self.coefficients) != len(self.variables):
             raise ShapeError(f"{len(self.variables)} variables but "
                              f"{len(self.coefficients)} embedding matrices")

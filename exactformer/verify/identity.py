@@ -14,6 +14,7 @@ import sympy
 from sympy import QQ
 from sympy.polys.rings import PolyElement, PolyRing
 
+from ..errors import ModelFormatError
 from ..engine import PolynomialDomain, Trace, run
 from ..engine.backends import run_exact
 from ..limits import DEFAULT_LIMITS, Limits
@@ -46,6 +47,12 @@ def output_polynomial(model: Model, trace: Trace, claim: Target | None = None,
         variables += [v for v in claim.variables if v not in variables]
         params += list(claim.params)
     for t in symbolic.values():
+        clash = set(t.params) & set(variables)
+        if clash:
+            # read as a parameter it would be merged with the input of that name, and
+            # the readout could compute what the blocks are supposed to
+            raise ModelFormatError(f"readout symbol {sorted(clash)[0]!r} has the name of a "
+                                   "variable; readout coefficients must not depend on the input")
         params += [p for p in t.params if p not in params]
     params = [p for p in params if p not in variables]
     gens = tuple(variables + sorted(set(params), key=params.index))
