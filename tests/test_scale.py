@@ -314,3 +314,13 @@ def test_progress_hook_sees_every_block_and_the_bar_draws_only_when_asked():
     assert "4/4 blocks" in shown.getvalue()
     bar.close()
     assert shown.getvalue().endswith("\r")
+
+
+def test_probabilistic_rung_refuses_huge_constant_powers(tmp_path, capsys):
+    from exactformer.cli import main
+    path = tmp_path / "m.json"
+    assert main(["prove", "x**2 + y", "--save-model", str(path)]) == 0
+    capsys.readouterr()
+    code = main(["check-model", str(path), "--claim", "x**2 + y + (2**(10**5))**(10**4)",
+                 "--probabilistic"])
+    assert code == 3 and "bits" in capsys.readouterr().err

@@ -186,8 +186,17 @@ def evaluate_tree(node: Node, values: dict[str, Fraction], limits: Limits = DEFA
         e = exponent_of(node, limits)
         if base == 0 and e < 0:
             raise ParseError(f"division by zero in {describe(node)}")
+        bits = max(base.numerator.bit_length(), base.denominator.bit_length()) * abs(e)
+        if bits > MAX_VALUE_BITS:
+            raise LimitExceeded(f"{describe(node)} would need about {bits} bits at a sample "
+                                f"point, above the limit {MAX_VALUE_BITS}")
         return base ** e
     raise ParseError(f"unexpected syntax node {kind!r}")
+
+
+#: Largest exact value (in bits) one power may produce while evaluating a claim at a
+#: point: 64-bit coordinates and degrees up to a few thousand stay far below it.
+MAX_VALUE_BITS = 8_000_000
 
 
 class _Claim:
