@@ -35,6 +35,15 @@ def monomial_embedding(tokens: MonomialTokens, width: int,
                      tuple(ExactMatrix.from_dict(N, width, a) for a in coef))
 
 
+def parent_attention(width: int, write: int) -> tuple[ExactMatrix, ...]:
+    """Wq, Wk, Wv, Wo of the parent-copy head: query reads xin, key reads one, value
+    reads m, and the head output is written into channel ``write``."""
+    return (ExactMatrix.from_dict(width, 1, {(XIN, 0): 1}),
+            ExactMatrix.from_dict(width, 1, {(ONE, 0): 1}),
+            ExactMatrix.from_dict(width, 1, {(M, 0): 1}),
+            ExactMatrix.from_dict(1, width, {(0, write): 1}))
+
+
 def parent_masks(tokens: MonomialTokens, n: int) -> list[Mask]:
     """Mask k (k = 1..n): every token of degree k sees its parent only; others nothing."""
     N = len(tokens.monomials)
@@ -70,5 +79,6 @@ def assemble(target: Target, fixed: tuple[Embedding, tuple], monomials,
     return Model(embedding, blocks, readout, make_meta(meta))
 
 
-__all__ = ["XIN", "ONE", "M", "monomial_embedding", "parent_masks", "target_degree",
+__all__ = ["XIN", "ONE", "M", "monomial_embedding", "parent_attention", "parent_masks",
+           "target_degree",
            "assemble"]

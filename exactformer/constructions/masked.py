@@ -19,9 +19,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..limits import DEFAULT_LIMITS, Limits
-from ..model import Attention, Block, Embedding, ExactMatrix, Model
+from ..model import Attention, Block, Embedding, Model
 from ..poly import Target, graded_monomials
-from .common import M, ONE, XIN, assemble, monomial_embedding, parent_masks, target_degree
+from .common import M, assemble, monomial_embedding, parent_attention, parent_masks, target_degree
 from .tokens import monomial_tokens
 
 WIDTH = 3
@@ -32,10 +32,7 @@ def fixed_blocks(d: int, n: int, limits: Limits = DEFAULT_LIMITS) -> tuple[Embed
     """The target-independent part of construction A for d variables, degree n."""
     tokens = monomial_tokens(d, n, limits)
     embedding = monomial_embedding(tokens, WIDTH)
-    wq = ExactMatrix.from_dict(WIDTH, 1, {(XIN, 0): 1})
-    wk = ExactMatrix.from_dict(WIDTH, 1, {(ONE, 0): 1})
-    wv = ExactMatrix.from_dict(WIDTH, 1, {(M, 0): 1})
-    wo = ExactMatrix.from_dict(1, WIDTH, {(0, M): 1})
+    wq, wk, wv, wo = parent_attention(WIDTH, M)
     blocks = tuple(Block(Attention(wq, wk, wv, wo, "identity", mask))
                    for mask in parent_masks(tokens, n))
     return embedding, blocks

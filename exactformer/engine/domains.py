@@ -71,7 +71,8 @@ class PolynomialDomain(Domain):
         for s in scores[1:]:
             if s - first:
                 raise NotExact("softmax of unequal scores "
-                               f"{first.as_expr()} and {s.as_expr()} is not a polynomial")
+                               f"{self.to_sympy(first)} and {self.to_sympy(s)} is not a "
+                               "polynomial")
         w = self.const(Fraction(1, len(scores)))
         return [w] * len(scores)
 
@@ -317,14 +318,8 @@ class FlintPolynomialDomain(PolynomialDomain):
         raise NotExact(f"relu of the non-constant polynomial {self.to_sympy(value)} is not a "
                        "polynomial; it needs a sign certificate on a box")
 
-    def softmax(self, scores: Sequence):
-        first = scores[0]
-        for s in scores[1:]:
-            if s - first:
-                raise NotExact("softmax of unequal scores "
-                               f"{self.to_sympy(first)} and {self.to_sympy(s)} is not a polynomial")
-        w = self.const(Fraction(1, len(scores)))
-        return [w] * len(scores)
+    # softmax is inherited: its exactness test (every score difference is zero) only
+    # subtracts and converts for the message, which both representations support.
 
     def to_ring(self, value):
         """The same polynomial as an element of the sympy ring ``self.ring``."""
