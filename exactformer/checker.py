@@ -235,8 +235,30 @@ class _Context:
                       "declared: relu of it is not exactly decidable")
 
 
+# ------------------------------------------------------------------ names
+#: The one name rule (the prover's exactformer/poly/names.py states the same pattern;
+#: a test keeps the two equal): identifiers are ASCII, so look-alike letters from other
+#: scripts can never be two different names. Inputs, parameters (target parameters
+#: and readout symbols, one space) and the constants pi, E, sqrt(q) are disjoint.
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z", re.ASCII)
+CONSTANT_NAMES = ("pi", "E")
+_SQRT_NAME = re.compile(r"sqrt\(\d+\)\Z", re.ASCII)
+
+
+def is_identifier(name) -> bool:
+    """An ASCII identifier that is not a constant's name."""
+    return isinstance(name, str) and bool(IDENTIFIER.match(name)) and \
+        name not in CONSTANT_NAMES
+
+
+def is_constant(name) -> bool:
+    """pi, E or sqrt(q)."""
+    return isinstance(name, str) and (name in CONSTANT_NAMES or bool(_SQRT_NAME.match(name)))
+
+
 # ------------------------------------------------------------------ readout forms
-_TOKEN = re.compile(r"\s*(?:(sqrt\(\d+\))|(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*/()]))")
+_TOKEN = re.compile(r"[ \t]*(?:(sqrt\(\d+\))|(\d+)|([A-Za-z][A-Za-z0-9_]*)|(\*\*|[-+*/()]))",
+                    re.ASCII)
 
 
 def parse_form(text: str, where: str) -> dict:
@@ -424,7 +446,7 @@ def content_hash(cert: dict) -> str:
     return hashlib.sha256(canonical_bytes(body)).hexdigest()
 
 
-_RATIONAL = re.compile(r"-?\d+(/\d+)?\Z")
+_RATIONAL = re.compile(r"-?\d+(/\d+)?\Z", re.ASCII)
 
 
 def _rational(value, where: str) -> Fraction:
@@ -521,9 +543,12 @@ class _Model:
         if m["format"] != MODEL_FORMAT:
             raise Malformed(f"model.format is {m['format']!r}, expected {MODEL_FORMAT!r}")
         self.variables = tuple(_list(m["variables"], "model.variables"))
-        if not all(isinstance(v, str) and v for v in self.variables) or \
-                len(set(self.variables)) != len(self.variables):
-            raise Malformed("model.variables must be distinct non-empty strings")
+        bad = [v for v in self.variables if not is_identifier(v)]
+        if bad:
+            raise Malformed(f"model.variables: {str(bad[0])[:40]!r} is not an ASCII identifier "
+                            "(or names a constant)")
+        if len(set(self.variables)) != len(self.variables):
+            raise Malformed("model.variables must be distinct")
         n = self.tokens = _int(m["tokens"], "model.tokens", MAX_TOKENS)
         w = self.width = _int(m["width"], "model.width", MAX_TOKENS)
         _cells(n, w, "model.width")
@@ -980,9 +1005,10 @@ def _check(cert, details: dict, deadline) -> None:
         raise Invalid(f"target variables {tg['variables']!r} differ from the model's "
                       f"{variables!r}")
     params = _list(tg["params"], "target.params")
-    if not all(isinstance(p, str) and p for p in params) or len(set(params)) != len(params) \
-            or set(params) & set(variables):
-        raise Malformed("target.params must be distinct names, none of them a variable")
+    if not all(is_identifier(p) or is_constant(p) for p in params) \
+            or len(set(params)) != len(params) or set(params) & set(variables):
+        raise Malformed("target.params must be distinct ASCII identifiers or constants, none "
+                        "of them a variable")
     target = {"params": list(params),
               "poly": _poly_terms(tg["terms"], d + len(params), "target.terms")}
     box = None
@@ -1044,6 +1070,9 @@ def _check(cert, details: dict, deadline) -> None:
     clash = used & set(variables)
     if clash:
         raise Invalid(f"readout uses the variable {sorted(clash)[0]!r} as a coefficient")
+    bad = sorted(n for n in used if not (is_identifier(n) or is_constant(n)))
+    if bad:
+        raise Malformed(f"readout symbol {bad[0][:40]!r} is not an ASCII identifier")
     symbols = sorted(used - set(params))
     gens = variables + list(params) + symbols
     y = _output(model, streams[-1], gens)

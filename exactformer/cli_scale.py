@@ -72,6 +72,8 @@ def _report(summary: dict, result, as_json: bool) -> int:
         print(f"points       {len(result.points)} random points of S^{len(result.names)}, "
               f"|S| = 2^{result.sample_size.bit_length() - 1}, degree bound "
               f"{result.degree_bound}")
+        print(f"seed         {result.seed} (points derived from a hash of model, claim and "
+              "seed; repeat with --seed)")
     return EXIT_PROVED if result.holds else EXIT_REFUTED
 
 
@@ -110,7 +112,8 @@ def cmd_check_model_probabilistic(args) -> int:
     deadline = time.monotonic() + args.timeout if args.timeout else None
     model = loads(read_input_file(args.model, "model file"), limits)
     result = verify_schwartz_zippel(model, args.claim, points=args.points, seed=args.seed,
-                                    limits=limits, deadline=deadline)
+                                    limits=limits, deadline=deadline, variables=args.vars,
+                                    params=args.params)
     summary = {"model": args.model, "claim": args.claim,
                "seconds": round(time.perf_counter() - start, 4)}
     if not args.json:

@@ -18,6 +18,11 @@ class NotAPolynomial(ExactformerError, ValueError):
     """The input is well formed but is not a polynomial in the variables."""
 
 
+class NameClash(ParseError):
+    """A name would live in two name spaces (input, parameter, constant), or is not
+    an ASCII identifier where one is required."""
+
+
 class LimitExceeded(ExactformerError):
     """A configured resource limit (size, degree, terms, time) would be exceeded."""
 
@@ -36,3 +41,9 @@ class CertificateError(ExactformerError, ValueError):
 
 class NotExact(ExactformerError):
     """A computation left the exact domain (e.g. softmax of unequal polynomial scores)."""
+
+
+class InternalContradiction(RuntimeError):
+    """exactformer caught itself about to claim something its own evidence refutes (e.g. a
+    sampled error larger than the bound it was about to certify). This is a bug, not a
+    user error, hence not an :class:`ExactformerError`: the CLI exits 4 and claims nothing."""

@@ -3,6 +3,7 @@ compute the target and the blocks would prove nothing."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -27,7 +28,10 @@ def test_check_model_refuses_readout_symbols_named_like_variables(tmp_path, caps
     path = tmp_path / "m.json"
     path.write_text(json.dumps(_trivial_model(readout)))
     assert main(["check-model", str(path), "--claim", claim]) == 2
-    assert "name of a variable" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert re.search(r"'[xy]' is (an input of the model|a variable of the claim) and is a "
+                     r"symbol of the model's readout", err), err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_readout_parameters_that_are_not_variables_still_work(tmp_path, capsys):

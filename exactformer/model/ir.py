@@ -10,7 +10,6 @@ All weights are exact rationals; only the readout may hold symbols.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Mapping
@@ -18,10 +17,10 @@ from typing import Mapping
 import sympy
 
 from ..errors import ShapeError
+from ..poly.names import is_identifier
 from .matrix import ExactMatrix, Mask, to_fraction
 
 SCORE_ACTIVATIONS = ("identity", "relu", "softmax")
-_VARIABLE = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 FFN_ACTIVATIONS = ("relu", "square")
 
 
@@ -37,8 +36,9 @@ class Embedding:
         if len(set(self.variables)) != len(self.variables):
             raise ShapeError(f"variable names must be distinct, got {list(self.variables)}")
         for v in self.variables:
-            if not isinstance(v, str) or not _VARIABLE.match(v) or v in ("pi", "E"):
-                raise ShapeError(f"{v!r} is not a valid variable name")
+            if not is_identifier(v):  # ASCII, and not a constant (poly.names)
+                raise ShapeError(f"{str(v)[:40]!r} is not a valid variable name (ASCII letters, "
+                                 "digits and '_', starting with a letter; not pi or E)")
         if len(self.coefficients) != len(self.variables):
             raise ShapeError(f"{len(self.variables)} variables but "
                              f"{len(self.coefficients)} embedding matrices")

@@ -21,9 +21,9 @@ from ..errors import LimitExceeded, NotAPolynomial, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
 from .evaluate import bound, expand, names_in, reduce_roots, resolve_calls
 from .from_sympy import sympy_to_tree
+from .names import IDENTIFIER as _NAME
+from .names import check_identifier, name_spaces
 from .syntax import Node, parse
-
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 
 def constant_to_sympy(name: str) -> sympy.Expr:
@@ -103,11 +103,9 @@ class Target:
 
 
 def _check_names(names: Sequence[str], what: str) -> tuple[str, ...]:
-    out = []
+    out: list[str] = []
     for n in names:
-        n = n.strip()
-        if not _NAME.match(n):
-            raise ParseError(f"invalid {what} name {n!r}")
+        n = check_identifier(n.strip(), what)
         if n in out:
             raise ParseError(f"{what} {n!r} is declared twice")
         out.append(n)
@@ -213,13 +211,13 @@ def _make_target(source, variables, params, limits: Limits) -> Target:
     tree = resolve_calls(tree, limits)
     syms, consts = names_in(tree)
     params_t = _check_names(_split_names(params) or (), "parameter")
+    for name in sorted(syms):  # names from sympy objects never met the parser's rule
+        check_identifier(name, "symbol")
     if declared is None:
         declared = implied
     if declared is not None:
         variables_t = _check_names(declared, "variable")
-        clash = set(variables_t) & set(params_t)
-        if clash:
-            raise ParseError(f"{sorted(clash)[0]!r} is declared both a variable and a parameter")
+        name_spaces((), variables_t, params_t)
         unknown = sorted(syms - set(variables_t) - set(params_t))
         if unknown:
             raise ParseError(
@@ -230,9 +228,7 @@ def _make_target(source, variables, params, limits: Limits) -> Target:
         variables_t = tuple(sorted(syms - set(params_t)))
     if len(variables_t) > limits.max_variables:
         raise LimitExceeded(f"{len(variables_t)} variables exceed the limit {limits.max_variables}")
-    for name in variables_t + params_t:
-        if name in consts or name in ("pi", "E"):
-            raise ParseError(f"{name!r} names a constant and cannot be a variable or parameter")
+    name_spaces((), variables_t, params_t, (), consts)
     constants_t = tuple(sorted(consts))
     all_params = params_t + constants_t
     gens = variables_t + all_params

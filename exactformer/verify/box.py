@@ -33,6 +33,7 @@ from ..poly import Target
 from ..poly.box import Box
 from ..poly.target import lift
 from .identity import first_difference, output_polynomial
+from .names import decision_names
 from .verdict import EXACT_IDENTITY, EXACT_ON_BOX, Verdict
 
 
@@ -113,6 +114,7 @@ def verify_on_box(model: Model, claim: Target, box: Box, limits: Limits = DEFAUL
     """Decide model(x) == claim(x) for all x in ``box`` exactly (sign certificates +
     one polynomial identity). Raises NotExact if a relu sign changes on the box and
     no counterexample is found."""
+    decision_names(model, claim, limits)  # refuse a name clash before any work
     if box.dimension != len(model.variables):
         raise NotExact(f"box {box} has dimension {box.dimension}, the model has "
                        f"{len(model.variables)} inputs")

@@ -14,48 +14,28 @@ import sympy
 from sympy import QQ
 from sympy.polys.rings import PolyElement, PolyRing
 
-from ..errors import ModelFormatError
 from ..engine import PolynomialDomain, Trace, run
 from ..engine.backends import run_exact
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Model
 from ..poly import Target
-from ..poly.target import coefficient_target, constant_to_sympy, lift
+from ..poly.target import constant_to_sympy, lift
+from .names import decision_names, readout_targets
 from .verdict import EXACT_IDENTITY, Difference, Verdict
-
-
-def _coefficient_targets(model: Model, limits: Limits) -> dict[int, Target]:
-    """Readout entries that are symbolic, read as constant targets (by entry index)."""
-    out = {}
-    entries = model.readout.entries + ((-1, -1, model.readout.bias),)
-    for i, (_, _, v) in enumerate(entries):
-        if not isinstance(v, Fraction):
-            out[i] = coefficient_target(v, limits)
-    return out
 
 
 def output_polynomial(model: Model, trace: Trace, claim: Target | None = None,
                       limits: Limits = DEFAULT_LIMITS) -> tuple[PolyRing, PolyElement, int]:
-    """y as a polynomial in QQ[variables, params], with the number of variables.
+    """y as a polynomial in QQ[inputs, parameters, constants], with the number of inputs.
 
-    The ring's generators are the model's variables, then the claim's other
-    variables, then all parameters (readout symbols and the claim's parameters)."""
-    symbolic = _coefficient_targets(model, limits)
-    variables = list(model.variables)
-    params: list[str] = []
-    if claim is not None:
-        variables += [v for v in claim.variables if v not in variables]
-        params += list(claim.params)
-    for t in symbolic.values():
-        clash = set(t.params) & set(variables)
-        if clash:
-            # read as a parameter it would be merged with the input of that name, and
-            # the readout could compute what the blocks are supposed to
-            raise ModelFormatError(f"readout symbol {sorted(clash)[0]!r} has the name of a "
-                                   "variable; readout coefficients must not depend on the input")
-        params += [p for p in t.params if p not in params]
-    params = [p for p in params if p not in variables]
-    gens = tuple(variables + sorted(set(params), key=params.index))
+    The ring's generators are the model's inputs, then the claim's other variables,
+    then the parameters (the claim's, then the readout's symbols), then the
+    constants: the disjoint spaces of :func:`~exactformer.verify.names.decision_names`,
+    which refuses any name that would live in two of them."""
+    symbolic = readout_targets(model, limits)
+    spaces = decision_names(model, claim, limits, symbolic)
+    variables = list(spaces.inputs)
+    gens = spaces.symbols
     ring = PolyRing(tuple(sympy.Symbol(g) for g in gens), QQ)
     nvar = len(model.variables)
     pad = (0,) * (len(gens) - nvar)
@@ -120,6 +100,7 @@ def verify_identity(model: Model, claim: Target, trace: Trace | None = None,
                     limits: Limits = DEFAULT_LIMITS,
                     deadline: float | None = None) -> tuple[Verdict, Trace, PolyElement]:
     """Decide model(x) == claim(x) for all x (and all parameter values) exactly."""
+    decision_names(model, claim, limits)  # refuse a name clash before any work
     if trace is None:
         trace = run_exact(model, deadline=deadline)
     ring, y, nvar = output_polynomial(model, trace, claim, limits)

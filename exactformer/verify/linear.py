@@ -92,6 +92,8 @@ def verify_basis(model: Model, claim: Mapping[str, PolyElement], trace: Trace | 
                  deadline: float | None = None) -> tuple[Verdict, Trace]:
     """Decide y == claim where claim maps each symbol ('' = constant) to its polynomial
     (in the ring of the model's variables). Exact, symbol by symbol."""
+    from .names import decision_names
+    decision_names(model, claim_params=[s for s in claim if s])  # the one name rule
     if trace is None:
         trace = run_exact(model, record=False, deadline=deadline)
     ring = trace.domain.ring

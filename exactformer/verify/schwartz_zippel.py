@@ -26,7 +26,6 @@ a claim such as ``(x+y+z+1)**1024``, far too big to expand, can be checked.
 from __future__ import annotations
 
 import math
-import random
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -300,6 +299,7 @@ class SchwartzZippelResult:
     sample_size: int
     error_probability: Fraction
     witness: tuple[Fraction, Fraction] | None = None  # (model value, claim value)
+    seed: int | None = None  # the seed the points were derived from (repeat with --seed)
 
     @property
     def holds(self) -> bool:
@@ -313,6 +313,9 @@ class SchwartzZippelResult:
                "degree_bound": self.degree_bound,
                "sample_size": self.sample_size,
                "coordinates": list(self.names),
+               "seed": None if self.seed is None else str(self.seed),
+               "point_derivation": POINT_DERIVATION,
+               "assumption": ASSUMPTION,
                "points": [[str(v) for v in p] for p in self.points]}
         if self.witness is not None:
             out["witness"] = {"point": dict(zip(self.names, (str(v) for v in self.points[-1]))),
@@ -325,7 +328,7 @@ class SchwartzZippelResult:
         if not self.holds:
             return f"REFUTED ({self.verdict.rung}): {self.verdict.detail}"
         return (f"HOLDS WITH HIGH PROBABILITY ({self.verdict.rung}): error probability "
-                f"<= {_bound_text(self)}; this is not an exact proof")
+                f"<= {_bound_text(self)}; this is not an exact proof ({ASSUMPTION})")
 
 
 def _short(v: Fraction, digits: int = 60) -> str:
@@ -351,12 +354,58 @@ def _bound_text(r: SchwartzZippelResult) -> str:
     return f"({r.degree_bound}/{r.sample_size})^{k} ~ {_upper_float(r.error_probability):.3g}"
 
 
+#: Domain-separation tag of the point derivation (changes if the derivation does).
+POINT_DERIVATION = "exactformer/schwartz-zippel-points/v1"
+#: What the error probability assumes, stated wherever a result is reported.
+ASSUMPTION = ("points derived from SHAKE-256 of (model, claim, seed), assumed to behave "
+              "as a random oracle; a party trying Q claims or seeds of its choice "
+              "succeeds with probability at most Q times the bound")
+
+
+def _canonical_claim(claim: "_Claim") -> bytes:
+    """The claim in a canonical byte form: its expanded terms, or its parsed tree."""
+    if claim.tree is not None:
+        body = repr(claim.tree)
+    else:
+        body = repr(sorted((m, str(c)) for m, c in claim.terms.items()))
+    return f"{claim.names!r}|{body}".encode("ascii", "backslashreplace")
+
+
+def derive_points(model_bytes: bytes, claim_bytes: bytes, seed: int, count: int,
+                  dimension: int, sample_bits: int) -> list[tuple[int, ...]]:
+    """``count`` points of [0, 2^b)^dimension, each coordinate b bits of
+    SHAKE-256(tag, H(model), H(claim), seed, i, j): Fiat-Shamir style, so any change to
+    the model, the claim or the seed changes every point, and nobody can choose a
+    claim that vanishes at points fixed before the claim was."""
+    import hashlib
+    head = b"\x00".join([POINT_DERIVATION.encode(), hashlib.sha256(model_bytes).digest(),
+                         hashlib.sha256(claim_bytes).digest(), str(seed).encode(),
+                         str(sample_bits).encode()])
+    nbytes = (sample_bits + 7) // 8
+    mask = (1 << sample_bits) - 1
+    out = []
+    for i in range(count):
+        row = []
+        for j in range(dimension):
+            digest = hashlib.shake_256(head + f"\x00{i}\x00{j}".encode()).digest(nbytes)
+            row.append(int.from_bytes(digest, "big") & mask)
+        out.append(tuple(row))
+    return out
+
+
 def verify_schwartz_zippel(model: Model, claim, points: int = DEFAULT_POINTS,
                            seed: int | None = None, sample_bits: int = DEFAULT_SAMPLE_BITS,
                            limits: Limits = DEFAULT_LIMITS,
-                           deadline: float | None = None) -> SchwartzZippelResult:
-    """Test model(z) == claim(z) at ``points`` random points of S^m, S = the integers in
+                           deadline: float | None = None, variables=None,
+                           params=None) -> SchwartzZippelResult:
+    """Test model(z) == claim(z) at ``points`` points of S^m, S = the integers in
     [-2^(b-1), 2^(b-1)) (b = ``sample_bits``), by exact rational evaluation.
+
+    The points are derived from a hash of (canonical model, canonical claim, seed)
+    (:func:`derive_points`); ``seed=None`` draws a fresh 128-bit seed, reported in
+    the result so that the run can be repeated. ``variables``/``params`` declare the
+    names of a text claim (as ``--vars``/``--params``); the names obey the one rule of
+    :mod:`exactformer.poly.names` in every case.
 
     >>> from exactformer import build
     >>> m = build("x**2 + y/3")
@@ -366,19 +415,22 @@ def verify_schwartz_zippel(model: Model, claim, points: int = DEFAULT_POINTS,
     >>> verify_schwartz_zippel(m, "x**2 + y/3 + 1", seed=1).verdict.verdict
     'refuted'
     """
-    if points < 1:
-        raise ParseError(f"the Schwartz-Zippel rung needs at least one point, got {points}")
+    if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+        raise ParseError(f"the Schwartz-Zippel rung needs at least one point, got {points!r}")
+    if points > MAX_POINTS:
+        raise LimitExceeded(f"{points} points exceed the limit {MAX_POINTS}")
     if sample_bits < 2:
         raise ParseError(f"the sample set needs at least 2 bits, got {sample_bits}")
+    if seed is None:
+        import secrets
+        seed = secrets.randbits(128)
+    elif isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 256:
+        raise ParseError(f"--seed must be an integer in [0, 2^256), got {seed!r}")
     # S = the integers in [-2^(b-1), 2^(b-1)), |S| = 2^b (b is raised for big degree bounds)
     target = _Claim(claim, limits)
     readout = _readout_terms(model, limits)
+    names = _decision_names(model, target, claim, readout, variables, params, limits)
     variables = tuple(model.variables)
-    extra = [n for n in target.names if n not in variables]
-    for _, _, entry in readout:
-        if not isinstance(entry, Fraction):
-            extra += [n for n in entry[0] if n not in extra and n not in variables]
-    names = variables + tuple(dict.fromkeys(extra))
     out_degree, soft_degree = model_degree_bound(model, readout, limits)
     degree = max(out_degree, target.degree, soft_degree, 1)
     # The bound from the IR can be far above the true degree (a square FFN that
@@ -386,14 +438,16 @@ def verify_schwartz_zippel(model: Model, claim, points: int = DEFAULT_POINTS,
     # so the sample set grows with it to keep each point's error <= 2^-32.
     sample_bits = max(sample_bits, degree.bit_length() + 32)
     size = 2 ** sample_bits
-    rng = random.Random(seed) if seed is not None else random.SystemRandom()
     half = size // 2
+    from ..model import dumps
+    raw = derive_points(dumps(model).encode(), _canonical_claim(target), seed, points,
+                        len(names), sample_bits)
     chosen: list[tuple[Fraction, ...]] = []
     rung = SCHWARTZ_ZIPPEL
-    for _ in range(points):
+    for coords in raw:
         if deadline is not None and time.monotonic() > deadline:
             raise LimitExceeded("time limit reached during random evaluation")
-        point = tuple(Fraction(rng.randrange(size) - half) for _ in names)
+        point = tuple(Fraction(c - half) for c in coords)
         chosen.append(point)
         values = dict(zip(names, point))
         final = run(model, RationalDomain(point[:len(variables)]), record=False).final
@@ -407,9 +461,50 @@ def verify_schwartz_zippel(model: Model, claim, points: int = DEFAULT_POINTS,
             verdict = Verdict(False, rung, f"at {where} the model outputs {_short(y)} but the "
                               f"claim is {_short(expected)} (exact rational evaluation: a certain refutation)")
             return SchwartzZippelResult(verdict, names, tuple(chosen), degree, size,
-                                        Fraction(0), (y, expected))
+                                        Fraction(0), (y, expected), seed)
     error = Fraction(degree, size) ** points
-    verdict = Verdict(True, rung, f"model and claim agree at {points} random points; "
+    verdict = Verdict(True, rung, f"model and claim agree at {points} points; "
                       f"error probability <= ({degree}/2^{sample_bits})^{points} "
-                      "(probabilistic, not an exact proof)")
-    return SchwartzZippelResult(verdict, names, tuple(chosen), degree, size, error)
+                      f"(probabilistic, not an exact proof; {ASSUMPTION})")
+    return SchwartzZippelResult(verdict, names, tuple(chosen), degree, size, error, None, seed)
+
+
+#: At most this many points (each costs a forward pass).
+MAX_POINTS = 10_000
+
+
+def _decision_names(model: Model, target: "_Claim", claim, readout, variables, params,
+                    limits: Limits) -> tuple[str, ...]:
+    """The coordinates of a point: the model's inputs, the claim's other variables,
+    the parameters, the constants, checked by the one name rule."""
+    from ..poly.names import is_constant
+    from ..poly.target import _split_names
+    from .names import decision_names
+    symbols = [n for _, _, e in readout if not isinstance(e, Fraction) for n in e[0]]
+    if isinstance(claim, Target):
+        if variables is not None or params is not None:
+            raise ParseError("declare variables and parameters when the claim Target is made")
+        spaces = decision_names(model, claim, limits)
+    else:
+        declared_vars = _split_names(variables)
+        declared_params = _split_names(params) or ()
+        claim_syms = [n for n in target.names if not is_constant(n)]
+        if declared_vars is not None:
+            unknown = [n for n in claim_syms if n not in declared_vars
+                       and n not in declared_params]
+            if unknown:
+                raise ParseError(f"undeclared symbol {unknown[0]!r} (variables: "
+                                 f"{', '.join(declared_vars) or 'none'}; declare symbolic "
+                                 "coefficients with --params)")
+            claim_vars = tuple(declared_vars)
+        else:
+            # undeclared names: a readout symbol's name is that parameter, any other
+            # name is a variable (the model's input of that name, or a new one)
+            claim_vars = tuple(n for n in claim_syms if n not in declared_params
+                               and (n not in symbols or n in model.variables))
+        claim_params = tuple(declared_params) + tuple(
+            n for n in claim_syms if n not in claim_vars and n not in declared_params)
+        spaces = decision_names(
+            model, None, limits, claim_variables=claim_vars, claim_params=claim_params,
+            claim_constants=[n for n in target.names if is_constant(n)])
+    return spaces.symbols
