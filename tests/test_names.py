@@ -224,3 +224,14 @@ def test_a_name_in_two_spaces_is_always_refused(inputs, claim_vars, params, read
     assert not input_space & param_space
     assert set(spaces.inputs) == input_space and set(spaces.parameters) == param_space
     assert len(spaces.symbols) == len(set(spaces.symbols))
+
+
+def test_two_sympy_symbols_with_one_name_are_not_merged():
+    """sympy keeps Symbol('x') and Symbol('x', positive=True) apart; read by name they
+    would cancel, and x_pos - x would be 'proved' equal to 0."""
+    x, xp = sympy.Symbol("x"), sympy.Symbol("x", positive=True)
+    with pytest.raises(NameClash, match="two different sympy symbols"):
+        prove(xp - x)
+    with pytest.raises(NameClash, match="Dummy"):
+        prove(sympy.Dummy("x") ** 2)
+    assert prove(sympy.Poly(xp**2 + 1, xp)).proved  # one symbol, any assumptions: fine

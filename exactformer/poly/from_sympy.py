@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import sympy
 
-from ..errors import NotAPolynomial, ParseError
+from ..errors import NameClash, NotAPolynomial, ParseError
 from .syntax import Node
 
 _CONSTANTS = {sympy.pi: "pi", sympy.E: "E"}
@@ -20,6 +20,21 @@ def _symbol_tree(name: str) -> Node:
     if match:
         return ("call", "sqrt", ("num", Fraction(int(match.group(1)))))
     return ("sym", name)
+
+
+def check_symbol_names(expr) -> None:
+    """Refuse two different sympy symbols with one name (``Symbol('x')`` and
+    ``Symbol('x', positive=True)``, or a ``Dummy``): read by name they would be
+    silently merged into one, which sympy does not do."""
+    seen: dict[str, object] = {}
+    for s in getattr(expr, "free_symbols", ()):
+        if isinstance(s, (sympy.Dummy, sympy.Wild)):
+            raise NameClash(f"the sympy {type(s).__name__} symbol {s} has no name of its own; "
+                            "use sympy.Symbol")
+        other = seen.setdefault(str(s), s)
+        if other is not s and other != s:
+            raise NameClash(f"two different sympy symbols are both named {str(s)!r} (different "
+                            "assumptions); a name may stand for one symbol only")
 
 
 def sympy_to_tree(expr, depth: int = 0) -> Node:

@@ -20,7 +20,7 @@ from sympy.polys.rings import PolyElement, PolyRing
 from ..errors import LimitExceeded, NotAPolynomial, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
 from .evaluate import bound, expand, names_in, reduce_roots, resolve_calls
-from .from_sympy import sympy_to_tree
+from .from_sympy import check_symbol_names, sympy_to_tree
 from .names import IDENTIFIER as _NAME
 from .names import check_identifier, name_spaces
 from .syntax import Node, parse
@@ -127,10 +127,13 @@ def _tree_of(source, limits: Limits, declared=None) -> tuple[Node, tuple[str, ..
     if isinstance(source, tree_source):
         return source.tree, None
     if isinstance(source, sympy.Poly):
+        check_symbol_names(source.as_expr())
         return sympy_to_tree(source.as_expr()), tuple(str(g) for g in source.gens)
     if isinstance(source, (sympy.Basic, int, Fraction)):
+        check_symbol_names(source)
         return sympy_to_tree(source), None
     if isinstance(source, PolyElement):
+        check_symbol_names(source.as_expr())
         return sympy_to_tree(source.as_expr()), tuple(str(g) for g in source.ring.gens)
     if isinstance(source, Mapping):
         return _tree_of_dict(source, limits, declared)
