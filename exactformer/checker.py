@@ -251,7 +251,7 @@ def is_identifier(name) -> bool:
         name not in CONSTANT_NAMES
 
 
-def is_constant(name) -> bool:
+def is_constant_name(name) -> bool:
     """pi, E or sqrt(q)."""
     return isinstance(name, str) and (name in CONSTANT_NAMES or bool(_SQRT_NAME.match(name)))
 
@@ -1005,7 +1005,7 @@ def _check(cert, details: dict, deadline) -> None:
         raise Invalid(f"target variables {tg['variables']!r} differ from the model's "
                       f"{variables!r}")
     params = _list(tg["params"], "target.params")
-    if not all(is_identifier(p) or is_constant(p) for p in params) \
+    if not all(is_identifier(p) or is_constant_name(p) for p in params) \
             or len(set(params)) != len(params) or set(params) & set(variables):
         raise Malformed("target.params must be distinct ASCII identifiers or constants, none "
                         "of them a variable")
@@ -1070,7 +1070,7 @@ def _check(cert, details: dict, deadline) -> None:
     clash = used & set(variables)
     if clash:
         raise Invalid(f"readout uses the variable {sorted(clash)[0]!r} as a coefficient")
-    bad = sorted(n for n in used if not (is_identifier(n) or is_constant(n)))
+    bad = sorted(n for n in used if not (is_identifier(n) or is_constant_name(n)))
     if bad:
         raise Malformed(f"readout symbol {bad[0][:40]!r} is not an ASCII identifier")
     symbols = sorted(used - set(params))

@@ -201,7 +201,7 @@ def test_prover_and_checker_share_one_identifier_pattern():
                  st.sampled_from(["pi", "E", "sqrt(2)", "sqrt(x)", "x\n", " x"])))
 def test_prover_and_checker_accept_the_same_names(name):
     assert names.is_identifier(name) == checker.is_identifier(name)
-    assert names.is_constant(name) == checker.is_constant(name)
+    assert names.is_constant_name(name) == checker.is_constant_name(name)
     if names.is_identifier(name):
         assert name.isascii() and name[0].isalpha()
 

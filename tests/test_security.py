@@ -373,3 +373,19 @@ def test_coq_export_cannot_be_injected_through_names(capsys, saved, tmp_path):
     assert "not an ASCII identifier" in capsys.readouterr().err
     assert main(["export", str(path), "--coq", str(out)]) == 2
     assert not out.exists()
+
+
+def test_no_module_defines_a_top_level_name_twice():
+    """A second `def f` silently replaces the first (it once made the checker's relu
+    step call a name predicate on a polynomial): refuse it in every module."""
+    import ast
+    import pathlib
+    root = pathlib.Path(__file__).resolve().parent.parent / "exactformer"
+    for path in root.rglob("*.py"):
+        seen: dict[str, int] = {}
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                assert node.name not in seen, (f"{path.relative_to(root)}: {node.name} "
+                                               f"defined at lines {seen[node.name]} and "
+                                               f"{node.lineno}")
+                seen[node.name] = node.lineno

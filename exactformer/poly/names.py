@@ -52,14 +52,14 @@ def is_identifier(name: object) -> bool:
         name not in CONSTANT_NAMES
 
 
-def is_constant(name: object) -> bool:
+def is_constant_name(name: object) -> bool:
     """True iff ``name`` names a constant: ``pi``, ``E`` or ``sqrt(q)``."""
     return isinstance(name, str) and (name in CONSTANT_NAMES or bool(_SQRT.match(name)))
 
 
 def check_identifier(name: object, role: str) -> str:
     """``name`` if it is a valid identifier for ``role``, else ParseError naming it."""
-    if is_constant(name):
+    if is_constant_name(name):
         raise NameClash(f"{name!r} names a constant and cannot be {_article(role)}")
     if not is_identifier(name):
         raise ParseError(f"invalid {role} name {name!r}: names are ASCII letters, digits "
@@ -119,7 +119,7 @@ def name_spaces(model_inputs: Iterable[str], claim_variables: Iterable[str] = ()
         place(n, "readout symbol", "parameters")
     consts = _unique(constants)
     for c in consts:
-        if not is_constant(c):
+        if not is_constant_name(c):
             raise ParseError(f"{c!r} is not a constant (pi, E or sqrt(q))")
     return NameSpaces(_unique(model_inputs + claim_variables),
                       _unique(claim_params + readout_symbols), consts)

@@ -477,7 +477,7 @@ def _decision_names(model: Model, target: "_Claim", claim, readout, variables, p
                     limits: Limits) -> tuple[str, ...]:
     """The coordinates of a point: the model's inputs, the claim's other variables,
     the parameters, the constants, checked by the one name rule."""
-    from ..poly.names import is_constant
+    from ..poly.names import is_constant_name
     from ..poly.target import _split_names
     from .names import decision_names
     symbols = [n for _, _, e in readout if not isinstance(e, Fraction) for n in e[0]]
@@ -488,7 +488,7 @@ def _decision_names(model: Model, target: "_Claim", claim, readout, variables, p
     else:
         declared_vars = _split_names(variables)
         declared_params = _split_names(params) or ()
-        claim_syms = [n for n in target.names if not is_constant(n)]
+        claim_syms = [n for n in target.names if not is_constant_name(n)]
         if declared_vars is not None:
             unknown = [n for n in claim_syms if n not in declared_vars
                        and n not in declared_params]
@@ -506,5 +506,5 @@ def _decision_names(model: Model, target: "_Claim", claim, readout, variables, p
             n for n in claim_syms if n not in claim_vars and n not in declared_params)
         spaces = decision_names(
             model, None, limits, claim_variables=claim_vars, claim_params=claim_params,
-            claim_constants=[n for n in target.names if is_constant(n)])
+            claim_constants=[n for n in target.names if is_constant_name(n)])
     return spaces.symbols
