@@ -3,16 +3,60 @@
 ``approx`` exits 0 when model == approximant is proved (the error bound is then a
 certified bound on sup |f - model|), 2 on bad input or when f cannot be enclosed on
 the box (a pole, log of a value <= 0), 3 on a limit. ``fit`` exits 0 when the model
-with the fitted readout is proved equal to the fitted polynomial.
+with the fitted readout is proved equal to the fitted polynomial. Every numeric
+option is validated first (exit 2, or 3 for a resource limit). Both commands check
+themselves before they claim anything: a sampled error above the bound about to be
+certified, or an exact fit that violates its normal equations, is an internal
+contradiction: exit 4, one line on stderr (with --json one object whose verdict is
+"error"), and nothing is claimed.
 """
 from __future__ import annotations
 
+import argparse
+import json
+import math
+import sys
+from functools import wraps
 from pathlib import Path
 
-import json
+from .cli import (non_negative_int, EXIT_INTERNAL, EXIT_PROVED, EXIT_REFUTED, UsageError,
+                  limits_from_args, read_input_file, verdict_line)
+from .errors import InternalContradiction
 
-from .cli import (non_negative_int, EXIT_PROVED, EXIT_REFUTED, UsageError, limits_from_args, read_input_file,
-                  verdict_line)
+#: Largest --timeout of approx and fit, in seconds (30 days; larger values overflow the
+#: platform's timer).
+MAX_TIMEOUT = 30 * 86_400
+
+
+def timeout_seconds(text: str) -> float:
+    """argparse type for --timeout: a finite number of seconds in [0, MAX_TIMEOUT]
+    (0: no limit)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of seconds") from None
+    if not (math.isfinite(value) and 0 <= value <= MAX_TIMEOUT):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} must be a finite number of seconds "
+                                         f"in [0, {MAX_TIMEOUT}]")
+    return value
+
+
+def _refuse_contradictions(command):
+    """An InternalContradiction (the tool's own evidence refutes what it was about to
+    claim) exits 4 with one line on stderr, and with --json one error object; nothing
+    is claimed."""
+    @wraps(command)
+    def run(args) -> int:
+        try:
+            return command(args)
+        except InternalContradiction as exc:
+            message = " ".join(str(exc).split())
+            if getattr(args, "json", False):
+                print(json.dumps({"verdict": "error", "exit_code": EXIT_INTERNAL,
+                                  "error": message}, sort_keys=True))
+            print(f"exactformer: internal error: {message}", file=sys.stderr)
+            return EXIT_INTERNAL
+    return run
 
 
 def _degrees(text: str | None, top: int) -> list[int]:
@@ -29,6 +73,7 @@ def _degrees(text: str | None, top: int) -> list[int]:
     return out
 
 
+@_refuse_contradictions
 def cmd_approx(args) -> int:
     from .approx import approximate
     limits = limits_from_args(args)
@@ -112,6 +157,7 @@ def _plot(rows, title: str, path: str) -> str:
     return path
 
 
+@_refuse_contradictions
 def cmd_fit(args) -> int:
     from .approx.fit import fit, load_csv
     limits = limits_from_args(args)
@@ -160,7 +206,8 @@ def register(subparsers) -> None:
     p.add_argument("--plot-degrees", dest="plot_degrees",
                    help="degrees for --plot, e.g. 2,4,8 (default: up to 9 up to --degree)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--timeout", type=float, default=600.0, help="wall-clock limit in seconds")
+    p.add_argument("--timeout", type=timeout_seconds, default=600.0,
+                   help="wall-clock limit in seconds (default 600, 0: none)")
     p.set_defaults(func=cmd_approx)
 
     p = subparsers.add_parser(
@@ -171,7 +218,8 @@ def register(subparsers) -> None:
     g.add_argument("--exact", action="store_true", help="exact rational least squares")
     g.add_argument("--float", action="store_true", help="float64 least squares (large data)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--timeout", type=float, default=600.0, help="wall-clock limit in seconds")
+    p.add_argument("--timeout", type=timeout_seconds, default=600.0,
+                   help="wall-clock limit in seconds (default 600, 0: none)")
     p.set_defaults(func=cmd_fit)
 
 

@@ -105,7 +105,7 @@ def test_noisy_data_least_squares_is_the_exact_optimum():
     ("", "empty"),
     ("x\n1\n", "at least one variable"),
     ("x,x\n1,2\n", "twice"),
-    ("x,1y\n1,2\n", "not a valid column name"),
+    ("x,1y\n1,2\n", "column name"),
     ("x,y\n", "no data rows"),
     ("x,y\n1,2\n3\n", "line 3: 1 fields"),
     ("x,y\n1,2\nnan,1\n", "line 3, column 'x': 'nan'"),
@@ -146,3 +146,87 @@ def test_trailing_blank_lines_are_ignored_but_inner_ones_are_not(tmp_path, capsy
     bad.write_text("x1,y\n1,2\n\n2,3\n")
     assert main(["fit", str(bad), "--degree", "1"]) == 2
     assert "line 3: empty row" in capsys.readouterr().err
+
+
+# -- numeric options and CSV numbers are validated; the exact optimum is self-checked --
+
+@pytest.mark.parametrize("cell, code, word", [
+    ("1e9999", 3, "more than 2000 digits"),
+    ("1e-9999", 3, "more than 2000 digits"),
+    ("-1e9999/7", 3, "more than 2000 digits"),
+    ("9" * 5000, 3, "too many digits"),
+    ("1/" + "3" * 2500, 3, "more than 2000 digits"),
+    ("1e999999", 2, "not a finite rational"),
+    ("1e+99999", 2, "not a finite rational"),
+    ("nan", 2, "not a finite rational"),
+    ("-inf", 2, "not a finite rational"),
+])
+@pytest.mark.parametrize("method", [[], ["--exact"], ["--float"]])
+def test_csv_numbers_out_of_range_exit_cleanly(tmp_path, capsys, cell, code, word, method):
+    for column in ("x", "y"):
+        row = f"{cell},2" if column == "x" else f"2,{cell}"
+        path = tmp_path / "d.csv"
+        path.write_text(f"x,y\n0,1\n1,2\n{row}\n3,5\n")
+        got = main(["fit", str(path), "--degree", "1", *method])
+        out = capsys.readouterr()
+        assert got == code, out.err
+        lines = out.err.strip().splitlines()
+        assert len(lines) == 1 and word in lines[0] and "line 4" in lines[0]
+        assert "PROVED" not in out.out and "Traceback" not in out.err
+
+
+def test_results_too_large_to_print_are_a_limit(tmp_path, capsys):
+    rng = random.Random(1)
+    rows = [f"{rng.randrange(10**1500)}/{rng.randrange(1, 10**400)},{rng.randrange(10**1999)}"
+            for _ in range(12)]
+    path = tmp_path / "big.csv"
+    path.write_text("x,y\n" + "\n".join(rows) + "\n")
+    code = main(["fit", str(path), "--degree", "3", "--exact", "--json"])
+    out = capsys.readouterr()
+    assert code == 3 and "more than 4000 digits" in out.err and out.out == ""
+
+
+@pytest.mark.parametrize("argv, code, word", [
+    (["--degree", "-1"], 2, "degree"),
+    (["--degree", "100000000"], 3, "degree"),
+    (["--degree", "1000000000000"], (2, 3), "degree"),
+    (["--degree", "nan"], 2, "degree"),
+    (["--degree", "1", "--timeout", "1e10"], 2, "timeout"),
+    (["--degree", "1", "--timeout", "nan"], 2, "timeout"),
+    (["--degree", "1", "--timeout", "-5"], 2, "timeout"),
+])
+def test_bad_fit_options_exit_cleanly(tmp_path, capsys, argv, code, word):
+    path = tmp_path / "d.csv"
+    path.write_text("x,y\n0,1\n1,2\n2,3\n3,5\n")
+    got = main(["fit", str(path), *argv])
+    err = capsys.readouterr().err
+    assert got in (code if isinstance(code, tuple) else (code,)) and word in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("degree", [-1, True, 1.0, 10**12])
+def test_fit_api_refuses_bad_degrees(degree):
+    from exactformer.errors import LimitExceeded
+    with pytest.raises((ParseError, LimitExceeded), match="degree"):
+        fit(load_csv("x,y\n0,1\n1,2\n2,3\n"), degree)
+
+
+def test_a_wrong_exact_optimum_is_caught_and_not_claimed(monkeypatch, tmp_path, capsys):
+    import exactformer.approx.fit as fit_module
+    real = fit_module._exact_lstsq
+
+    def off_by_a_little(rows, ys, monomials):
+        coeffs, rank = real(rows, ys, monomials)
+        return [coeffs[0] + Fraction(1, 10**30)] + coeffs[1:], rank
+    monkeypatch.setattr(fit_module, "_exact_lstsq", off_by_a_little)
+    path = tmp_path / "d.csv"
+    path.write_text("x,y\n-1,0\n0,1/3\n1,1\n2,2\n")
+    code = main(["fit", str(path), "--degree", "1", "--exact", "--json"])
+    out = capsys.readouterr()
+    assert code == 4
+    data = json.loads(out.out)
+    assert data == {"verdict": "error", "exit_code": 4, "error": data["error"]}
+    assert "normal equation" in data["error"] and "no fit is claimed" in out.err
+    assert len(out.err.strip().splitlines()) == 1
+    # unpatched, the same data gives the exact optimum and passes the self-check
+    monkeypatch.setattr(fit_module, "_exact_lstsq", real)
+    assert main(["fit", str(path), "--degree", "1", "--exact"]) == 0

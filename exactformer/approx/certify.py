@@ -22,8 +22,11 @@ arithmetic on the interval end points, so each box's number is an upper bound, a
 the maximum over a cover of the cube is an upper bound on the sup error. The worst box is bisected
 until a budget of box evaluations or seconds is spent.
 
-The sampled error, max |f - p| over a grid evaluated with mpmath, is a lower
-estimate of the same sup; it is reported next to the bound, never instead of it.
+The sampled error, max |f - p| over a grid (p exact, f with mpmath), is a lower
+estimate of the same sup; it is reported next to the bound, never instead of it, and
+checked against it: a sampled error that a point enclosure proves larger than the
+bound is a contradiction (:func:`confirm_bound`), so no bound is then claimed. The
+Taylor order K must be >= 0 (:func:`check_order` says why).
 """
 from __future__ import annotations
 
@@ -38,10 +41,16 @@ from typing import Sequence
 import mpmath
 from mpmath import iv
 
+from ..errors import InternalContradiction, LimitExceeded, ParseError
 from .chebyshev import Approximant
 from .functions import (Function, IntervalAlgebra, MpfAlgebra, NotBounded, exact_ends,
                         interval, interval_precision)
 from .taylor import NoTaylor, TaylorAlgebra
+
+#: Largest Taylor order K of the bound.
+MAX_ORDER = 256
+#: Largest number of Taylor coefficients C(K + d, d) per series (cost grows with its square).
+MAX_TAYLOR_TERMS = 25_000
 
 SubBox = tuple[tuple[Fraction, Fraction], ...]   # per axis (centre, radius), t-space
 
@@ -155,8 +164,34 @@ def chebyshev_sup_bound(coeffs: dict, d: int, K: int) -> Fraction:
     return Fraction(sum(abs(v) for v in ints.values()), L << (K * d))
 
 
+def check_order(order, d: int) -> int:
+    """``order`` itself if it is a valid Taylor order K for ``d`` variables.
+
+    K >= 0 is required for soundness: the Taylor form splits f's series into the
+    degrees < K (value at the centre), = K (Lagrange remainder over the box) and
+    > K (the polynomial alone). With K < 0 every degree, the constant one included,
+    falls into the last group, f itself is never looked at and the "bound" is
+    sup |p| alone; K = 0 is the plain enclosure |f(B) - p(c)| + ..., which is valid.
+
+    >>> check_order(3, 2)
+    3
+    """
+    if isinstance(order, bool) or not isinstance(order, int):
+        raise ParseError(f"order must be an integer, got {str(order)[:40]!r}")
+    if order < 0:
+        raise ParseError(f"order must be a non-negative integer (the Taylor order K of the "
+                         f"bound, 0 <= K <= {MAX_ORDER}), got {order}")
+    if order > MAX_ORDER:
+        raise LimitExceeded(f"order {order} exceeds the limit {MAX_ORDER}")
+    if math.comb(order + d, d) > MAX_TAYLOR_TERMS:
+        raise LimitExceeded(f"order {order} in {d} variables needs {math.comb(order + d, d)} "
+                            f"Taylor coefficients, more than the limit {MAX_TAYLOR_TERMS}")
+    return order
+
+
 class _Certifier:
     def __init__(self, fn: Function, approx: Approximant, order: int):
+        check_order(order, len(approx.box))
         self.fn = fn
         self.d = len(approx.box)
         self.P = approx.numerators
@@ -258,7 +293,10 @@ def certified_bound(fn: Function, approx: Approximant, order: int | None = None,
     """
     start = time.perf_counter()
     d = len(approx.box)
-    K = order if order is not None else approx.degree + 1
+    K = check_order(order if order is not None else approx.degree + 1, d)
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 0:
+        raise ParseError(f"budget must be a non-negative integer, got {str(budget)[:40]!r}")
+    check_seconds(seconds)
     if initial is None:
         initial = 4 if d <= 2 else 2
     if initial < 1 or initial & (initial - 1):
@@ -318,45 +356,174 @@ def certified_bound(fn: Function, approx: Approximant, order: int | None = None,
                  time.perf_counter() - start, stopped)
 
 
+#: Largest bound_seconds (a day).
+MAX_SECONDS = 86_400
+#: Largest number of grid points for the sampled error.
+MAX_SAMPLE_POINTS = 100_000
+#: Largest number of products in the exact evaluation of P on the grid (grid_work).
+MAX_SAMPLE_WORK = 3_000_000
+
+
+def check_seconds(seconds, what: str = "bound seconds (--bound-seconds)") -> float:
+    """``seconds`` as a float if it is a finite number in (0, MAX_SECONDS]: NaN would
+    never compare as spent, and infinity never ends."""
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float, Fraction)):
+        raise ParseError(f"{what} must be a number, got {str(seconds)[:40]!r}")
+    try:
+        value = float(seconds)
+    except OverflowError:
+        value = math.inf
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+        raise ParseError(f"{what} must be a finite number of seconds in (0, {MAX_SECONDS}], "
+                         f"got {value if math.isfinite(value) else str(value)}")
+    return value
+
+
+def grid_side(d: int, count: int) -> int:
+    """Points per axis of the sampling grid for about ``count`` points in d dimensions
+    (at least 2: the box ends are always sampled). Refuses counts that are not
+    positive integers and grids above MAX_SAMPLE_POINTS."""
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise ParseError(f"samples must be an integer, got {str(count)[:40]!r}")
+    if count < 1:
+        raise ParseError(f"samples must be a positive integer (grid points for the sampled "
+                         f"error), got {count}")
+    if count > MAX_SAMPLE_POINTS:
+        raise LimitExceeded(f"samples {count} exceeds the limit {MAX_SAMPLE_POINTS}")
+    q = max(2, int(round(count ** (1 / d))))
+    if q**d > MAX_SAMPLE_POINTS:
+        raise LimitExceeded(f"the sampling grid has {q}^{d} = {q**d} points, more than the "
+                            f"limit {MAX_SAMPLE_POINTS} (fewer variables or samples)")
+    return q
+
+
 def sample_points(d: int, count: int) -> list[tuple[Fraction, ...]]:
     """A regular grid of about ``count`` points of [-1, 1]^d, end points included."""
-    q = max(2, int(round(count ** (1 / d))))
+    q = grid_side(d, count)
     axis = [Fraction(-1) + Fraction(2 * j, q - 1) for j in range(q)]
     return list(itertools.product(axis, repeat=d))
+
+
+def grid_work(approx: Approximant, q: int) -> int:
+    """Big-integer multiplications of :func:`_exact_grid_values` on the q^d grid: the
+    contraction of axis d-k touches (distinct prefixes of length d-k) * q^(k+1) entries."""
+    d = len(approx.box)
+    return sum(len({beta[:d - k] for beta in approx.numerators}) * q ** (k + 1)
+               for k in range(d))
+
+
+def _exact_grid_values(approx: Approximant, q: int) -> tuple[dict, int]:
+    """P at every point of the q^d grid of t-space, exactly, as ({index: V}, S) with
+    P(t) = V / S: with t_j = (2j - (q-1))/(q-1), V = sum_beta N_beta prod_i a_i^beta_i
+    (q-1)^(n - beta_i) and S = 2^bits (q-1)^(n d); tensor contraction one axis at a time
+    (last axis first), the powers made per grid coordinate (memory O(n) for them)."""
+    d, n, D = len(approx.box), approx.degree, q - 1
+    d_pow = [D**k for k in range(n + 1)]
+    table = {(beta, ()): k for beta, k in approx.numerators.items()}
+    for _ in range(d):
+        used = sorted({beta[-1] for beta, _ in table})
+        new: dict = {}
+        for j in range(q):
+            a = 2 * j - D
+            pw = {e: a**e * d_pow[n - e] for e in used}
+            for (beta, idx), v in table.items():
+                key = (beta[:-1], (j,) + idx)
+                new[key] = new.get(key, 0) + v * pw[beta[-1]]
+        table = new
+    return {idx: v for (_, idx), v in table.items()}, (1 << approx.bits) * D ** (n * d)
+
+
+def grid_errors(fn: Function, approx: Approximant, count: int = 2000,
+                dps: int = 40) -> list[tuple[tuple[Fraction, ...], object]]:
+    """(x, |f(x) - p(x)|) at every point x of a regular grid of about ``count`` points
+    of the box, its corners included: p(x) computed exactly (rational) and rounded
+    once, f(x) in mpmath at ``dps`` digits, so each error is correct to about ``dps``
+    digits of max(|f|, |p|) (no cancellation in evaluating p's many large terms)."""
+    alg = MpfAlgebra(dps)
+    ctx = alg.ctx
+    d = len(approx.box)
+    q = grid_side(d, count)
+    work = grid_work(approx, q)
+    if work > MAX_SAMPLE_WORK:
+        raise LimitExceeded(f"samples {count}: evaluating the approximant exactly on "
+                            f"{q**d} grid points takes {work} products, more than the limit "
+                            f"{MAX_SAMPLE_WORK} (use fewer --samples)")
+    mids = [Fraction(a + b, 2) for a, b in approx.box]
+    halves = [Fraction(b - a, 2) for a, b in approx.box]
+    axis = [Fraction(-1) + Fraction(2 * j, q - 1) for j in range(q)]
+    values, scale = _exact_grid_values(approx, q)
+    mp_scale = ctx.mpf(scale)
+    out = []
+    for idx in itertools.product(range(q), repeat=d):
+        x = tuple(mids[i] + halves[i] * axis[j] for i, j in enumerate(idx))
+        p = ctx.mpf(values.get(idx, 0)) / mp_scale
+        out.append((x, abs(fn.value_at(alg, x) - p)))
+    return out
 
 
 def sampled_error(fn: Function, approx: Approximant, count: int = 2000,
                   dps: int = 40) -> tuple[float, tuple]:
     """max |f - p| over a grid of about ``count`` points (mpmath at ``dps`` digits):
     numerical evidence of the error, a lower estimate of the sup, not a bound."""
-    alg = MpfAlgebra(dps)
-    ctx = alg.ctx
-    d = len(approx.box)
-    mids = [Fraction(a + b, 2) for a, b in approx.box]
-    halves = [Fraction(b - a, 2) for a, b in approx.box]
-    q = max(2, int(round(count ** (1 / d))))
-    axis = [Fraction(-1) + Fraction(2 * j, q - 1) for j in range(q)]
-    n = approx.degree
-    powers = [[alg.num(t) ** e for e in range(n + 1)] for t in axis]
-    # P on the tensor grid, contracting one axis at a time (last axis first)
-    table = {(beta, ()): ctx.mpf(k) / ctx.mpf(2) ** approx.bits
-             for beta, k in approx.numerators.items()}
-    for _ in range(d):
-        new: dict = {}
-        for (beta, idx), v in table.items():
-            e = beta[-1]
-            for j in range(q):
-                key = (beta[:-1], (j,) + idx)
-                new[key] = new.get(key, 0) + v * powers[j][e]
-        table = new
-    values = {idx: v for (_, idx), v in table.items()}
-    worst, where = ctx.mpf(0), None
-    for idx in itertools.product(range(q), repeat=d):
-        x = [mids[i] + halves[i] * axis[j] for i, j in enumerate(idx)]
-        err = abs(fn.value_at(alg, x) - values.get(idx, 0))
+    return worst_sample(grid_errors(fn, approx, count, dps))
+
+
+def worst_sample(errors) -> tuple[float, tuple]:
+    """(the largest sampled error as a float, where it was found)."""
+    worst, where = 0, None
+    for x, err in errors:
         if err > worst:
-            worst, where = err, tuple(mids[i] + halves[i] * axis[j] for i, j in enumerate(idx))
+            worst, where = err, x
     return float(worst), where
+
+
+#: Bits of the point enclosures that confirm a sampled error exceeding the bound.
+CONFIRM_PREC = 256
+
+
+def error_lower_bound(fn: Function, approx: Approximant, x) -> Fraction | None:
+    """A rigorous lower bound on |f(x) - p(x)| at the rational point x: f(x) enclosed
+    by interval arithmetic at CONFIRM_PREC bits (outward rounding), p(x) exact; the
+    distance from p(x) to the enclosure. None where f(x) cannot be enclosed."""
+    p = approx.value(x)
+    try:
+        with interval_precision(CONFIRM_PREC):
+            lo, hi = exact_ends(fn.evaluate(IntervalAlgebra(), [interval(v) for v in x]))
+    except NotBounded:
+        return None
+    return max(Fraction(0), lo - p, p - hi)
+
+
+def confirm_bound(fn: Function, approx: Approximant, bound: Fraction, errors,
+                  dps: int = 40) -> None:
+    """Raise InternalContradiction if some sampled error exceeds the certified bound.
+
+    Each sampled error e(x) = |f(x) - p(x)| (f in mpmath at ``dps`` digits, p exact) is
+    compared with the exact rational ``bound``. An e(x) above the bound is then
+    confirmed rigorously: interval arithmetic at x gives a lower bound L(x) <= the true
+    |f(x) - p(x)| (:func:`error_lower_bound`), and L(x) > bound is a contradiction. The
+    only slack allowed is therefore the width of f(x)'s own enclosure at CONFIRM_PREC
+    bits. Where f(x) has no enclosure the mpmath value is used with the documented
+    slack 10^(10 - dps) * max(1, |e(x)|), above its own rounding error."""
+    bound = Fraction(bound)
+    ctx = MpfAlgebra(dps).ctx
+    limit = ctx.mpf(bound.numerator) / bound.denominator
+    for x, err in errors:
+        if not err > limit:
+            continue
+        lower = error_lower_bound(fn, approx, x)
+        if lower is None:
+            slack = ctx.mpf(10) ** (10 - dps) * max(1, abs(err))
+            bad = err > limit + slack
+            shown = float(err)
+        else:
+            bad = lower > bound
+            shown = float(lower)
+        if bad:
+            where = ", ".join(f"{v}={float(c):.6g}" for v, c in zip(approx.variables, x))
+            raise InternalContradiction(
+                f"sampled error {shown:.6e} at {where} exceeds the certified bound "
+                f"{float(bound):.6e}; no bound is claimed (this is a bug; please report it)")
 
 
 def decimal_up(q: Fraction, digits: int = 3) -> str:
@@ -386,4 +553,5 @@ def _decimal_down(q: Fraction, digits: int) -> str:  # pragma: no cover - bounds
 
 
 __all__ = ["Bound", "certified_bound", "sampled_error", "sample_points", "decimal_up",
-           "shift_polynomial", "chebyshev_sup_bound"]
+           "shift_polynomial", "chebyshev_sup_bound", "check_order", "check_seconds",
+           "grid_side", "grid_errors", "worst_sample", "error_lower_bound", "confirm_bound"]

@@ -158,7 +158,10 @@ def exact_approximant(fn: Function, box: Box, n: int, bits: int = 64,
     """Chebyshev interpolant of total degree n, rounded to multiples of 2^-bits, exact."""
     d = len(box)
     coeffs = chebyshev_coefficients(fn, box, n, dps)
-    ks = {alpha: round(_to_fraction(c) * 2**bits) for alpha, c in coeffs.items()}
+    # |c| < 2^-(bits+1) rounds to 0: skip the exact rational of a tiny c (its
+    # denominator can have millions of bits, e.g. for exp(-x**2) far from 0)
+    ks = {alpha: round(_to_fraction(c) * 2**bits) if c and mpmath.mag(c) > -bits - 1 else 0
+          for alpha, c in coeffs.items()}
     ks = {alpha: k for alpha, k in ks.items() if k}
     T = [chebyshev_T(k) for k in range(n + 1)]
     # P(t) in monomials of t, integer coefficients (over 2^bits)

@@ -26,21 +26,35 @@ from fractions import Fraction
 from typing import Sequence
 
 from ..constructions import build_model
-from ..errors import LimitExceeded, ParseError
+from ..errors import InternalContradiction, LimitExceeded, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Model
 from ..poly import Target, graded_monomials
+from ..poly.names import check_identifier
 from ..verify import Verdict, verify_identity
 from .chebyshev import format_polynomial
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?(?:/\d+)?\Z")
-_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 #: Largest number of data rows read.
 MAX_ROWS = 1_000_000
 #: Exact least squares when rows * tokens^2 * (average bits of a data value / 64)
 #: stays below this (else float): the cost of the exact normal equations grows with
 #: the size of the rationals as well as with their number.
 EXACT_WORK = 1_000_000
+#: Largest number of digits of the numerator or denominator of a data value.
+MAX_CELL_DIGITS = DEFAULT_LIMITS.max_digits
+#: Largest number of digits of a fitted coefficient or residual (below Python's
+#: 4300-digit limit on int -> str, so every result can be printed).
+MAX_RESULT_DIGITS = 4000
+
+
+def _too_many_digits(q: Fraction, limit: int) -> bool:
+    """Whether q's numerator or denominator has more than ``limit`` digits (decided
+    without converting it to text, which Python refuses beyond 4300 digits)."""
+    for n in (abs(q.numerator), q.denominator):
+        if n.bit_length() > limit * 3.33 or (n.bit_length() > limit * 3.32 and n >= 10**limit):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -53,21 +67,29 @@ class Dataset:
     outputs: tuple[Fraction, ...]
 
 
-def _cell(text: str, line: int, column: str) -> Fraction:
+def _cell(text: str, line: int, column: str, max_digits: int = MAX_CELL_DIGITS) -> Fraction:
     value = text.strip()
     if not _NUMBER.match(value):
         raise ParseError(f"line {line}, column {column!r}: {value[:40]!r} is not a finite "
                          "rational number (use 3, -0.25, 1e-3 or 3/7)")
     try:
-        return Fraction(value)
+        # Fraction() reads "1e3" and "3/7" but not "1e3/7", which the pattern allows
+        num, _, den = value.partition("/")
+        q = Fraction(num) / Fraction(int(den)) if den else Fraction(num)
     except ZeroDivisionError:
-        raise ParseError(f"line {line}, column {column!r}: {value!r} divides by zero") from None
+        raise ParseError(f"line {line}, column {column!r}: {value[:40]!r} divides by "
+                         "zero") from None
     except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
         raise LimitExceeded(f"line {line}, column {column!r}: a number with {len(value)} "
                             "characters has too many digits") from None
+    if _too_many_digits(q, max_digits):  # e.g. 1e9999: short text, 10000 digits
+        raise LimitExceeded(f"line {line}, column {column!r}: {value[:40]!r} has more than "
+                            f"{max_digits} digits in its numerator or denominator")
+    return q
 
 
-def load_csv(data: bytes | str, max_rows: int = MAX_ROWS) -> Dataset:
+def load_csv(data: bytes | str, max_rows: int = MAX_ROWS,
+             max_digits: int = MAX_CELL_DIGITS) -> Dataset:
     """Read a CSV file strictly: a header of variable names and a last response column,
     then one row of exact rationals per sample. Any malformed row is an error that
     names its line.
@@ -94,10 +116,10 @@ def load_csv(data: bytes | str, max_rows: int = MAX_ROWS) -> Dataset:
         raise ParseError("line 1: the header needs at least one variable and a response "
                          "column, e.g. x,y")
     for name in names:
-        if not _NAME.match(name):
-            raise ParseError(f"line 1: {name[:40]!r} is not a valid column name")
-        if name in ("pi", "E"):
-            raise ParseError(f"line 1: {name!r} names a constant and cannot be a column")
+        try:
+            check_identifier(name, "column")  # the one name rule of every decision path
+        except ParseError as exc:
+            raise ParseError(f"line 1: {str(exc)[:200]}") from None
     if len(set(names)) != len(names):
         raise ParseError("line 1: a column name appears twice")
     inputs, outputs = [], []
@@ -113,7 +135,7 @@ def load_csv(data: bytes | str, max_rows: int = MAX_ROWS) -> Dataset:
                 raise ParseError(f"line {blank}: empty row")
             if len(row) != width:
                 raise ParseError(f"line {line}: {len(row)} fields, the header has {width}")
-            values = [_cell(c, line, n) for c, n in zip(row, names)]
+            values = [_cell(c, line, n, max_digits) for c, n in zip(row, names)]
             inputs.append(tuple(values[:-1]))
             outputs.append(values[-1])
             if len(outputs) > max_rows:
@@ -222,8 +244,8 @@ def fit(dataset: Dataset, degree: int, method: str = "auto",
     model and prove it equals the fitted polynomial."""
     start = time.perf_counter()
     d = len(dataset.variables)
-    if not isinstance(degree, int) or degree < 0:
-        raise ParseError(f"degree must be a non-negative integer, got {degree!r}")
+    if isinstance(degree, bool) or not isinstance(degree, int) or degree < 0:
+        raise ParseError(f"degree must be a non-negative integer, got {str(degree)[:40]!r}")
     if degree > limits.max_degree:
         raise LimitExceeded(f"degree {degree} exceeds the limit {limits.max_degree}")
     N = math.comb(degree + d, d)
@@ -255,14 +277,40 @@ def fit(dataset: Dataset, degree: int, method: str = "auto",
     target = Target.from_terms(dataset.variables, terms)
     model = build_model(target, "masked", degree=degree, limits=limits)
     verdict, _, _ = verify_identity(model, target, limits=limits)
+    _check_result_size(coeffs, "a fitted coefficient")
     if method == "exact":
         residuals = [y - sum((c * v for c, v in zip(coeffs, design_row(point, monomials))),
                              Fraction(0))
                      for point, y in zip(dataset.inputs, dataset.outputs)]
         rss = sum((r * r for r in residuals), Fraction(0))
         worst = max(abs(r) for r in residuals)
+        _check_result_size([rss, worst], "the residual")
+        confirm_optimum(dataset.inputs, residuals, monomials)
     return FitResult(dataset, degree, label, method == "exact", terms, target, model,
                      verdict, rank, rss, worst, time.perf_counter() - start)
 
 
-__all__ = ["Dataset", "FitResult", "load_csv", "fit", "design_row"]
+def _check_result_size(values, what: str) -> None:
+    for v in values:
+        if _too_many_digits(Fraction(v), MAX_RESULT_DIGITS):
+            raise LimitExceeded(f"{what} has more than {MAX_RESULT_DIGITS} digits (data "
+                                "values with many digits): round the data or use --float")
+
+
+def confirm_optimum(rows, residuals, monomials) -> None:
+    """Raise InternalContradiction unless the exact residuals r = y - Phi c satisfy the
+    normal equations Phi^T r = 0 exactly: that is what makes c THE least-squares
+    optimum that the output claims (and, with r = 0, an exact interpolation)."""
+    for t, alpha in enumerate(monomials):
+        g = Fraction(0)
+        for point, r in zip(rows, residuals):
+            if r:
+                g += design_row(point, (alpha,))[0] * r
+        if g:
+            raise InternalContradiction(
+                f"the exact least-squares solution violates its normal equation for the "
+                f"monomial {alpha} (gradient {float(g):.6e}); no fit is claimed (this is "
+                "a bug; please report it)")
+
+
+__all__ = ["Dataset", "FitResult", "load_csv", "fit", "design_row", "confirm_optimum"]

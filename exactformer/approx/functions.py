@@ -257,14 +257,43 @@ def interval(value) -> "iv.mpf":
                         from_rational(p, q, prec, round_ceiling)))
 
 
+#: End points are kept exactly down to 2^-ENDS_BITS; finer ones are rounded outward
+#: to multiples of it. An interval of exp(-10^7) has end points near 2^-14426950, whose
+#: exact rationals would make every later sum cost megabits; widening an enclosure
+#: keeps it an enclosure, and 2^-12000 is far below any bound reported (the
+#: approximant's own rounding is 2^-bits, bits <= 4096).
+ENDS_BITS = 12_000
+
+
+def _dyadic_end(end, up: bool) -> Fraction:
+    """An mpf end point as a rational, rounded outward (down for the lower end, up for
+    the upper one) to a multiple of 2^-ENDS_BITS when it is finer than that."""
+    sign, man, exp, _ = end
+    man = int(man)
+    if exp >= -ENDS_BITS or man == 0:
+        p, q = to_rational(end)
+        return Fraction(int(p), int(q))
+    k = -exp - ENDS_BITS                 # |end| * 2^ENDS_BITS = man / 2^k, k > 0
+    floor_mag = man >> k if k <= man.bit_length() else 0
+    exact = floor_mag << k == man if k <= man.bit_length() else False
+    ceil_mag = floor_mag if exact else floor_mag + 1
+    # for a negative end point, rounding down grows the magnitude
+    mag = (ceil_mag if sign else floor_mag) if not up else (floor_mag if sign else ceil_mag)
+    return Fraction(-mag if sign else mag, 1 << ENDS_BITS)
+
+
 def exact_ends(x) -> tuple[Fraction, Fraction]:
-    """The end points of an interval as exact rationals (they are binary fractions)."""
+    """The end points of an interval as exact rationals (they are binary fractions),
+    those finer than 2^-ENDS_BITS rounded outward: the result still encloses x.
+
+    >>> exact_ends(iv.mpf([0.25, 0.5]))
+    (Fraction(1, 4), Fraction(1, 2))
+    """
     lo, hi = x._mpi_
     for end in (lo, hi):
         if not mpmath.isfinite(mpmath.mpf(end)):
             raise NotBounded("an interval end point is infinite")
-    a, b = to_rational(lo), to_rational(hi)
-    return Fraction(int(a[0]), int(a[1])), Fraction(int(b[0]), int(b[1]))
+    return _dyadic_end(lo, up=False), _dyadic_end(hi, up=True)
 
 
 def upper(x) -> Fraction:
