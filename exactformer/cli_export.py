@@ -4,15 +4,14 @@
 exports the model itself, numerically.) The model is first built and proved exactly;
 then its weights are written as float64 arrays of the standard shapes (numpy) and/or
 as a torch nn.Module with the same blocks. ``check-model FILE.npz|FILE.pt --claim``
-reads an export back by rational reconstruction and says so.
+reads an export back (exactly, or by a labelled rational reconstruction) through the one
+float-file schema that the float forward pass uses too.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-import io
 import json
-import zipfile
 
 from . import api
 from .cli import (non_negative_int, EXIT_PROVED, EXIT_REFUTED, UsageError, add_common_options,
@@ -60,39 +59,44 @@ def cmd_export_model(args) -> int:
 
 
 def _kind(data: bytes) -> str:
-    """'numpy' for an .npz archive, 'torch' for a torch.save zip."""
-    try:
-        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
-    except zipfile.BadZipFile:
-        raise ModelFormatError("the model file is neither JSON nor a readable zip archive") \
-            from None
-    if any(n.endswith(".npy") for n in names):
+    """'numpy' for an .npz archive, 'torch' for a torch.save zip (sizes checked first)."""
+    from .export.float_model import open_zip
+    names = open_zip(data, "the model file").namelist()
+    if names and all(n.endswith(".npy") for n in names):
         return "numpy"
     if any(n.endswith("data.pkl") for n in names):
         return "torch"
+    if any(n.endswith(".npy") for n in names):
+        raise ModelFormatError("the .npz archive holds members that are not .npy arrays")
     raise ModelFormatError("the zip archive is neither an .npz nor a torch export")
 
 
-def reconstruct_model_file(path: str, data: bytes, max_denominator: int):
-    """(Model, note): a float export read back by rational reconstruction. The note
-    says so; the exact weights of the original are NOT recovered by this, only the
-    nearest small-denominator rationals, and those are what gets checked."""
-    from .export import model_from_arrays
-    from .export.float_model import load_npz
-    if max_denominator is None or max_denominator < 1:
-        raise UsageError("--max-denominator must be a positive integer")
+def read_float_file(data: bytes):
+    """(FloatModel, kind) of a float export's bytes: the one validated description that
+    both the float forward pass and the exact reading use."""
     kind = _kind(data)
     if kind == "numpy":
-        config, arrays = load_npz(data)
-    else:
-        from .export.torch_model import load_torch, module_arrays
-        module = load_torch(io.BytesIO(data))
-        config, arrays = module.config, module_arrays(module)
-    model = model_from_arrays(config, arrays, max_denominator)
-    note = (f"rational reconstruction of the float64 {kind} export {path} "
-            f"(Fraction.limit_denominator({max_denominator}), continued fractions): the "
-            "verdict is about these reconstructed rationals, not exact provenance of the "
-            "original model")
+        from .export.float_model import read_npz
+        return read_npz(data), kind
+    from .export.torch_model import read_torch
+    return read_torch(data), kind
+
+
+def reconstruct_model_file(path: str, data: bytes, max_denominator: int | None):
+    """(Model, note): a float export read as an exact model, and a note that says how.
+
+    ``max_denominator=None`` reads every float as the exact dyadic rational it stores
+    (the verdict is then about the file's floats); an integer replaces each float by the
+    nearest rational with at most that denominator, and the note says so and how many
+    weights that moved."""
+    from .export.float_model import model_from_float
+    if max_denominator is not None and (type(max_denominator) is not int
+                                        or max_denominator < 1):
+        raise ParseError(f"--max-denominator must be a positive integer, got "
+                         f"{max_denominator!r}")
+    fm, kind = read_float_file(data)
+    model, reading = model_from_float(fm, max_denominator)
+    note = f"float64 {kind} export {path}: {reading.describe()}"
     return model, note
 
 

@@ -1,12 +1,16 @@
 """Float exports of a model (numpy .npz, torch nn.Module) and the way back.
 
-An export is NUMERIC: every exact rational weight becomes the nearest float64. Reading
-an export back goes through rational reconstruction (each float -> the nearest
-fraction with a bounded denominator), and what is then checked is that reconstructed
-rational model, never a claim about the original's exact weights.
+An export is NUMERIC: every exact rational weight becomes the nearest float64. What a
+float file means is defined once (:mod:`.schema`); the reader, the numpy forward pass
+and the torch module all use that definition. Reading floats back as rationals is
+either exact (each float is the dyadic rational it stores) or an explicitly labelled
+rational reconstruction (nearest fraction with a bounded denominator).
 """
-from .float_model import (FLOAT_FORMAT, arrays_from_model, float_forward, load_npz,
-                          model_from_arrays, save_npz)
+from .float_model import (FLOAT_FORMAT, Reading, arrays_from_model, float_forward,
+                          float_model_from_model, load_npz, model_from_arrays,
+                          model_from_float, read_npz, run_float, save_npz)
+from .schema import FloatModel, parse_float_file
 
-__all__ = ["FLOAT_FORMAT", "arrays_from_model", "float_forward", "load_npz", "save_npz",
-           "model_from_arrays"]
+__all__ = ["FLOAT_FORMAT", "FloatModel", "Reading", "arrays_from_model", "float_forward",
+           "float_model_from_model", "load_npz", "model_from_arrays", "model_from_float",
+           "parse_float_file", "read_npz", "run_float", "save_npz"]

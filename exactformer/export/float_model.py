@@ -1,33 +1,44 @@
-"""The float64 form of a model: named dense arrays of the standard shapes, a numpy
-forward pass, the .npz file, and rational reconstruction back to the exact IR.
+"""The float64 form of a model: the exporter, the numpy forward pass, the .npz file, and
+the way back to the exact IR.
 
-Shapes (N tokens, width D, d inputs): ``embedding.base`` (N, D),
-``embedding.coefficients`` (d, N, D); per block k: ``blocks.k.wq``/``wk`` (D, h),
-``wv`` (D, h_v), ``wo`` (h_v, D), optional boolean ``blocks.k.mask`` (N, N), optional
-``blocks.k.ffn.w1`` (D, H), ``b1`` (H,), ``w2`` (H, D), ``b2`` (D,);
-``readout.weight`` (N, D) and ``readout.bias`` (). The forward pass is DESIGN §1:
-S = (H Wq)(H Wk)^T, A = phi_M(S) (H Wv), H += A Wo, H += sigma(H W1 + b1) W2 + b2,
-y = <R, H_L> + r0; a masked softmax row with no allowed key outputs 0.
+What a float file means (its entries, shapes, activations, masks) is defined once, in
+:mod:`.schema`: the exporter builds a :class:`~.schema.FloatModel`, the reader parses a
+file into one, and both the numpy forward pass and the exact reconstruction run on that
+same description. The forward pass is DESIGN §1: S = (H Wq)(H Wk)^T,
+A = phi_M(S) (H Wv), H += A Wo, H += sigma(H W1 + b1) W2 + b2, y = <R, H_L> + r0; a
+masked softmax row with no allowed key outputs 0.
 
-Everything here is numeric: float64 values are rounded images of the exact weights.
+Reading floats back as rationals has two labelled modes (:func:`model_from_float`):
+``max_denominator=None`` reads each float as the exact dyadic rational it stores
+(``Fraction(float)``: the file itself is what gets checked); an integer reads each as
+the nearest fraction with at most that denominator (an approximation, said so).
 """
 from __future__ import annotations
 
 import io
 import json
+import math
+import struct
 import zipfile
+import zlib
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from ..errors import LimitExceeded, ModelFormatError, ParseError
 from ..model import Attention, Block, Embedding, ExactMatrix, FeedForward, Mask, Model, Readout
-from ..model.ir import FFN_ACTIVATIONS, SCORE_ACTIVATIONS, make_meta
+from ..model.ir import make_meta
+from .schema import (FLOAT_FORMAT, FloatBlock, FloatFFN, FloatModel, entry_names,
+                     parse_float_file)
 
-FLOAT_FORMAT = "exactformer-float/1"
 MAX_FLOAT_ENTRIES = 50_000_000
+#: an .npz may unpack to at most this many bytes (checked before anything is unpacked)
+MAX_UNPACKED_BYTES = 8 * MAX_FLOAT_ENTRIES + (1 << 24)
+MAX_ZIP_MEMBERS = 100_000
 
 
+# ------------------------------------------------------------------ exact -> float
 def _dense(m: ExactMatrix) -> np.ndarray:
     out = np.zeros(m.shape, dtype=np.float64)
     for r, c, v in m.entries:
@@ -35,8 +46,13 @@ def _dense(m: ExactMatrix) -> np.ndarray:
     return out
 
 
-def arrays_from_model(model: Model) -> tuple[dict, dict[str, np.ndarray]]:
-    """(config, arrays): the model as float64 arrays of the standard shapes.
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.setflags(write=False)
+    return a
+
+
+def float_model_from_model(model: Model) -> FloatModel:
+    """The float64 image of an exact model (each weight rounded to the nearest float64).
 
     The readout must be numeric (no symbolic coefficients)."""
     N, D = model.tokens, model.width
@@ -50,70 +66,78 @@ def arrays_from_model(model: Model) -> tuple[dict, dict[str, np.ndarray]]:
         if not isinstance(v, Fraction):
             raise ParseError(f"readout entry {v} is symbolic: a float export needs numeric "
                              "coefficients (give the parameters values first)")
-    arrays: dict[str, np.ndarray] = {
-        "embedding.base": _dense(model.embedding.base),
-        "embedding.coefficients": (np.stack([_dense(a) for a in model.embedding.coefficients])
-                                   if model.variables else np.zeros((0, N, D))),
-    }
     blocks = []
-    for k, b in enumerate(model.blocks):
+    for b in model.blocks:
         att = b.attention
-        for name in ("wq", "wk", "wv", "wo"):
-            arrays[f"blocks.{k}.{name}"] = _dense(getattr(att, name))
+        mask = None
         if att.mask is not None:
             mask = np.zeros((N, N), dtype=bool)
             for t, j in att.mask.pairs():
                 mask[t, j] = True
-            arrays[f"blocks.{k}.mask"] = mask
-        item = {"activation": att.activation, "mask": att.mask is not None, "ffn": None}
+        ffn = None
         if b.ffn is not None:
             f = b.ffn
-            arrays[f"blocks.{k}.ffn.w1"] = _dense(f.w1)
-            arrays[f"blocks.{k}.ffn.b1"] = _dense(f.b1)[0]
-            arrays[f"blocks.{k}.ffn.w2"] = _dense(f.w2)
-            arrays[f"blocks.{k}.ffn.b2"] = _dense(f.b2)[0]
-            item["ffn"] = f.activation
-        blocks.append(item)
+            ffn = FloatFFN(f.activation, _frozen(_dense(f.w1)), _frozen(_dense(f.b1)[0]),
+                           _frozen(_dense(f.w2)), _frozen(_dense(f.b2)[0]))
+        blocks.append(FloatBlock(att.activation, *(_frozen(_dense(w)) for w in
+                                                   (att.wq, att.wk, att.wv, att.wo)),
+                                 None if mask is None else _frozen(mask), ffn))
     R = np.zeros((N, D), dtype=np.float64)
     for t, c, v in model.readout.entries:
         R[t, c] = float(v)
-    arrays["readout.weight"] = R
-    arrays["readout.bias"] = np.array(float(model.readout.bias))
-    config = {"format": FLOAT_FORMAT, "dtype": "float64", "variables": list(model.variables),
-              "tokens": N, "width": D, "blocks": blocks, "meta": dict(model.meta)}
-    return config, arrays
+    coefs = (np.stack([_dense(a) for a in model.embedding.coefficients])
+             if model.variables else np.zeros((0, N, D)))
+    fm = FloatModel(tuple(model.variables), _frozen(_dense(model.embedding.base)),
+                    _frozen(coefs), tuple(blocks), _frozen(R), float(model.readout.bias),
+                    dict(model.meta))
+    return parse_float_file(fm.config(), fm.arrays())  # the exporter writes what is read
 
 
-def float_forward(config: dict, arrays: dict[str, np.ndarray], X) -> np.ndarray:
+def arrays_from_model(model: Model) -> tuple[dict, dict[str, np.ndarray]]:
+    """(config, arrays): the model as float64 arrays of the standard shapes."""
+    fm = float_model_from_model(model)
+    return fm.config(), fm.arrays()
+
+
+# ------------------------------------------------------------------ the forward pass
+def run_float(fm: FloatModel, X) -> np.ndarray:
     """y for a batch of inputs X (shape (batch, d)), in float64 (numerical only)."""
     X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-    H = arrays["embedding.base"][None, :, :] + np.einsum(
-        "bi,ind->bnd", X, arrays["embedding.coefficients"])
-    for k, item in enumerate(config["blocks"]):
-        p = f"blocks.{k}."
-        Q, K, V = H @ arrays[p + "wq"], H @ arrays[p + "wk"], H @ arrays[p + "wv"]
-        S = Q @ np.swapaxes(K, 1, 2)
-        mask = arrays.get(p + "mask")
-        allowed = np.ones(S.shape[1:], dtype=bool) if mask is None else mask
-        if item["activation"] == "softmax":
+    if X.shape[1] != len(fm.variables):
+        raise ModelFormatError(f"inputs have {X.shape[1]} columns, the file has "
+                            f"{len(fm.variables)} variables")
+    H = fm.base[None, :, :] + np.einsum("bi,ind->bnd", X, fm.coefficients)
+    for b in fm.blocks:
+        S = (H @ b.wq) @ np.swapaxes(H @ b.wk, 1, 2)
+        V = H @ b.wv
+        allowed = np.ones(S.shape[1:], dtype=bool) if b.mask is None else b.mask
+        if b.activation == "softmax":
             masked = np.where(allowed, S, -np.inf)
             top = np.max(masked, axis=2, keepdims=True)
             top = np.where(np.isfinite(top), top, 0.0)
             E = np.where(allowed, np.exp(masked - top), 0.0)
             total = E.sum(axis=2, keepdims=True)
             W = np.divide(E, total, out=np.zeros_like(E), where=total > 0)
-        elif item["activation"] == "relu":
+        elif b.activation == "relu":
             W = np.maximum(S, 0.0) * allowed
         else:
             W = S * allowed
-        H = H + (W @ V) @ arrays[p + "wo"]
-        if item["ffn"] is not None:
-            Z = H @ arrays[p + "ffn.w1"] + arrays[p + "ffn.b1"]
-            Z = Z * Z if item["ffn"] == "square" else np.maximum(Z, 0.0)
-            H = H + Z @ arrays[p + "ffn.w2"] + arrays[p + "ffn.b2"]
-    return np.einsum("bnd,nd->b", H, arrays["readout.weight"]) + float(arrays["readout.bias"])
+        H = H + (W @ V) @ b.wo
+        if b.ffn is not None:
+            Z = H @ b.ffn.w1 + b.ffn.b1
+            Z = Z * Z if b.ffn.activation == "square" else np.maximum(Z, 0.0)
+            H = H + Z @ b.ffn.w2 + b.ffn.b2
+    return np.einsum("bnd,nd->b", H, fm.readout) + fm.bias
 
 
+def float_forward(config, arrays=None, X=None) -> np.ndarray:
+    """y for a batch X, from a FloatModel or a (config, arrays) pair (parsed first, with
+    the same rules as the reader)."""
+    fm = config if isinstance(config, FloatModel) else parse_float_file(config, arrays)
+    return run_float(fm, X)
+
+
+# ------------------------------------------------------------------ the .npz file
 def save_npz(model: Model, path) -> dict:
     """Write the float64 export as .npz (config as JSON text under ``__config__``)."""
     config, arrays = arrays_from_model(model)
@@ -121,109 +145,210 @@ def save_npz(model: Model, path) -> dict:
     return config
 
 
-def load_npz(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
-    """(config, arrays) from the bytes of an .npz export (no pickles are loaded)."""
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
+               zlib.error, EOFError, OSError, ValueError, struct.error, KeyError)
+
+
+def open_zip(data: bytes, what: str) -> zipfile.ZipFile:
+    """A zip archive whose declared unpacked size is within the limits (zipfile never
+    unpacks a member past its declared size, so this bounds what reading it can cost)."""
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as f:
-            arrays = {name: f[name] for name in f.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise ModelFormatError(f"not a readable .npz export: {exc}") from None
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except _ZIP_ERRORS as exc:
+        raise ModelFormatError(f"{what} is not a readable zip archive: "
+                               f"{_one_line(exc)}") from None
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise LimitExceeded(f"{what} has {len(infos)} zip members, above {MAX_ZIP_MEMBERS}")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNPACKED_BYTES:
+        raise LimitExceeded(f"{what} would unpack to {total} bytes, above "
+                            f"{MAX_UNPACKED_BYTES}")
+    names = [i.filename for i in infos]
+    if len(set(names)) != len(names):
+        raise ModelFormatError(f"{what} has two zip members with the same name")
+    return zf
+
+
+def _one_line(exc) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _read_npy(raw: bytes, name: str) -> np.ndarray:
+    """One .npy member, parsed by hand so that nothing is allocated before the header's
+    shape and dtype are checked against the bytes really present (no pickles, ever)."""
+    f = io.BytesIO(raw)
+    try:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+    except (ValueError, SyntaxError, TypeError, EOFError, struct.error) as exc:
+        raise ModelFormatError(f"float file entry {name}: not a readable .npy array: "
+                               f"{_one_line(exc)}") from None
+    if dtype.hasobject or dtype.kind not in "fbU" or dtype.fields is not None \
+            or dtype.subdtype is not None:
+        raise ModelFormatError(f"float file entry {name}: dtype {dtype} is not allowed "
+                               "(weights are floats, masks booleans; no objects)")
+    if any(int(s) < 0 for s in shape):
+        raise ModelFormatError(f"float file entry {name}: header has a negative dimension "
+                               f"in shape {shape}")
+    count = math.prod(int(s) for s in shape)
+    if count * dtype.itemsize != len(raw) - f.tell():
+        raise ModelFormatError(f"float file entry {name}: header says shape {shape} of "
+                               f"{dtype} ({count * dtype.itemsize} bytes) but "
+                               f"{len(raw) - f.tell()} bytes follow (truncated or padded)")
+    a = np.frombuffer(raw, dtype=dtype, count=count, offset=f.tell())
+    return a.reshape(shape, order="F" if fortran else "C").copy()
+
+
+def load_npz(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+    """(config, arrays) from the bytes of an .npz export, unvalidated (see
+    :func:`read_npz`). Only float/bool/text arrays are read; no pickles are loaded."""
+    zf = open_zip(data, "the .npz file")
+    arrays: dict[str, np.ndarray] = {}
+    for info in zf.infolist():
+        if not info.filename.endswith(".npy"):
+            raise ModelFormatError(f"float file entry {info.filename[:60]!r}: the .npz "
+                                   "holds a member that is not an .npy array")
+        name = info.filename[:-4]
+        try:
+            raw = zf.read(info)
+        except _ZIP_ERRORS as exc:
+            raise ModelFormatError(f"float file entry {name}: cannot be unpacked: "
+                                   f"{_one_line(exc)}") from None
+        arrays[name] = _read_npy(raw, name)
     if "__config__" not in arrays:
         raise ModelFormatError("the .npz file has no __config__ entry: not an exactformer export")
+    text = arrays.pop("__config__")
+    if text.dtype.kind != "U" or text.shape != ():
+        raise ModelFormatError("float file entry __config__: must be one JSON text")
+    for name, a in arrays.items():
+        if a.dtype.kind == "U":
+            raise ModelFormatError(f"float file entry {name}: holds text, not numbers")
     try:
-        config = json.loads(str(arrays.pop("__config__")))
-    except ValueError:
-        raise ModelFormatError("the .npz __config__ entry is not JSON") from None
+        config = json.loads(str(text[()]))
+    except ValueError as exc:
+        raise ModelFormatError(f"float file entry __config__: not valid JSON: "
+                               f"{_one_line(exc)}") from None
+    except RecursionError:
+        raise ModelFormatError("float file entry __config__: not valid JSON: nested too "
+                               "deeply") from None
     return config, arrays
 
 
-def _rational(value: float, max_denominator: int) -> Fraction:
-    """The rational with denominator <= max_denominator nearest to ``value``
-    (continued fractions, via Fraction.limit_denominator)."""
-    return Fraction(value).limit_denominator(max_denominator)
+def read_npz(data: bytes) -> FloatModel:
+    """The validated :class:`FloatModel` an .npz file means."""
+    return parse_float_file(*load_npz(data))
 
 
-def _exact(a: np.ndarray, shape: tuple[int, ...], name: str,
-           max_denominator: int) -> ExactMatrix:
-    if a.shape != shape:
-        raise ModelFormatError(f"array {name} has shape {a.shape}, expected {shape}")
-    if a.dtype.kind not in "fiub":
-        raise ModelFormatError(f"array {name} has non-numeric dtype {a.dtype}")
-    a = np.asarray(a, dtype=np.float64).reshape(shape[0] if shape else 1, -1)
-    if not np.all(np.isfinite(a)):
-        raise ModelFormatError(f"array {name} holds NaN or infinity")
-    values = {}
-    for r, c in zip(*np.nonzero(a)):
-        values[(int(r), int(c))] = _rational(float(a[r, c]), max_denominator)
-    return ExactMatrix.from_dict(a.shape[0], a.shape[1], values)
+# ------------------------------------------------------------------ float -> exact
+@dataclass(frozen=True)
+class Reading:
+    """How floats were turned into rationals, and what that did to them."""
+
+    max_denominator: int | None
+    weights: int  # non-zero floats read
+    moved: int    # of which the rational differs from the float
+    largest_move: float
+
+    @property
+    def exact(self) -> bool:
+        return self.max_denominator is None or self.moved == 0
+
+    def describe(self) -> str:
+        if self.max_denominator is None:
+            return ("exact reading: each float64 weight is the dyadic rational it stores "
+                    "(Fraction(float)); the verdict is about the floats in the file")
+        moved = (f"{self.moved} of {self.weights} non-zero weights moved by the rounding, "
+                 f"the largest by {self.largest_move:.3g}" if self.moved else
+                 f"none of the {self.weights} non-zero weights moved: the rationals equal "
+                 "the floats")
+        return (f"rational reconstruction (Fraction.limit_denominator({self.max_denominator})"
+                f", continued fractions): each float64 weight replaced by the nearest "
+                f"rational with denominator <= {self.max_denominator}; {moved}; the verdict "
+                "is about these rationals, not about the floats in the file nor the exact "
+                "provenance of the original model")
+
+
+class _Reader:
+    def __init__(self, max_denominator: int | None):
+        if max_denominator is not None and not (
+                type(max_denominator) is int and max_denominator >= 1):
+            raise ParseError("--max-denominator must be a positive integer")
+        self.max_denominator = max_denominator
+        self.weights = self.moved = 0
+        self.largest = 0.0
+
+    def rational(self, value: float) -> Fraction:
+        exact = Fraction(value)  # the dyadic rational the float stores, exactly
+        self.weights += 1
+        if self.max_denominator is None:
+            return exact
+        near = exact.limit_denominator(self.max_denominator)
+        if near != exact:
+            self.moved += 1
+            self.largest = max(self.largest, abs(float(near - exact)))
+        return near
+
+    def matrix(self, a: np.ndarray) -> ExactMatrix:
+        if a.ndim == 1:  # a bias vector is a 1 x n matrix in the IR
+            a = a.reshape(1, -1)
+        values = {(int(r), int(c)): self.rational(float(a[r, c])) for r, c in zip(*np.nonzero(a))}
+        return ExactMatrix.from_dict(a.shape[0], a.shape[1], values)
+
+    def reading(self) -> Reading:
+        return Reading(self.max_denominator, self.weights, self.moved, self.largest)
+
+
+def model_from_float(fm: FloatModel, max_denominator: int | None = None
+                     ) -> tuple[Model, Reading]:
+    """(exact model, reading) of a validated float file.
+
+    ``max_denominator=None``: every float is read as the exact dyadic rational it stores,
+    so the exact model computes, in exact arithmetic, what the file's floats define.
+    An integer: every float becomes the nearest fraction with at most that denominator
+    (an approximation; :class:`Reading` counts the weights it moved)."""
+    rd = _Reader(max_denominator)
+    N, D = fm.tokens, fm.width
+    embedding = Embedding(fm.variables, rd.matrix(fm.base),
+                          tuple(rd.matrix(fm.coefficients[i]) for i in range(len(fm.variables))))
+    blocks = []
+    for b in fm.blocks:
+        mask = None
+        if b.mask is not None:
+            mask = Mask(N, tuple(tuple(int(j) for j in np.nonzero(row)[0]) for row in b.mask))
+        ffn = None
+        if b.ffn is not None:
+            f = b.ffn
+            ffn = FeedForward(rd.matrix(f.w1), rd.matrix(f.b1), rd.matrix(f.w2),
+                              rd.matrix(f.b2), f.activation)
+        blocks.append(Block(Attention(*(rd.matrix(w) for w in (b.wq, b.wk, b.wv, b.wo)),
+                                      b.activation, mask), ffn))
+    R = rd.matrix(fm.readout)
+    bias = rd.rational(fm.bias) if fm.bias else Fraction(0)
+    readout = Readout.from_dict(N, D, {(r, c): v for r, c, v in R.entries}, bias)
+    reading = rd.reading()
+    meta = dict(fm.meta)
+    meta["provenance"] = ("exact dyadic reading of a float64 export" if max_denominator is None
+                          else f"rational reconstruction of a float64 export "
+                               f"(limit_denominator({max_denominator}))")
+    return Model(embedding, tuple(blocks), readout, make_meta(meta)), reading
 
 
 def model_from_arrays(config: dict, arrays: dict[str, np.ndarray],
-                      max_denominator: int = 10**6) -> Model:
-    """Rational reconstruction: every float becomes the nearest fraction with
-    denominator <= ``max_denominator``. The result is a NEW exact model; proving it says
-    nothing about the exact weights the floats were rounded from."""
-    if not isinstance(config, dict) or config.get("format") != FLOAT_FORMAT:
-        raise ModelFormatError(f"not an {FLOAT_FORMAT} export")
-    if not (isinstance(max_denominator, int) and max_denominator >= 1):
-        raise ParseError("--max-denominator must be a positive integer")
-    try:
-        variables = tuple(str(v) for v in config["variables"])
-        N, D = int(config["tokens"]), int(config["width"])
-        block_items = list(config["blocks"])
-    except (KeyError, TypeError, ValueError):
-        raise ModelFormatError("the export's config lacks variables/tokens/width/blocks") from None
-    d = len(variables)
+                      max_denominator: int | None = 10**6) -> Model:
+    """The exact model a (config, arrays) pair means (parsed by the one float-file
+    schema), read with :func:`model_from_float`. The default keeps the historical
+    rational reconstruction; pass ``max_denominator=None`` for the exact dyadic reading."""
+    return model_from_float(parse_float_file(config, arrays), max_denominator)[0]
 
-    def get(name: str) -> np.ndarray:
-        if name not in arrays:
-            raise ModelFormatError(f"the export has no array {name}")
-        return arrays[name]
 
-    def exact(name, shape):
-        return _exact(get(name), shape, name, max_denominator)
-
-    base = exact("embedding.base", (N, D))
-    coefs = get("embedding.coefficients")
-    if coefs.shape != (d, N, D):
-        raise ModelFormatError(f"embedding.coefficients has shape {coefs.shape}, "
-                               f"expected {(d, N, D)}")
-    embedding = Embedding(variables, base, tuple(
-        _exact(coefs[i], (N, D), f"embedding.coefficients[{i}]", max_denominator)
-        for i in range(d)))
-    blocks = []
-    for k, item in enumerate(block_items):
-        p = f"blocks.{k}."
-        if not isinstance(item, dict) or item.get("activation") not in SCORE_ACTIVATIONS:
-            raise ModelFormatError(f"block {k + 1}: bad activation in the config")
-        h, hv = get(p + "wq").shape[-1], get(p + "wv").shape[-1]
-        wq, wk = exact(p + "wq", (D, h)), exact(p + "wk", (D, h))
-        wv, wo = exact(p + "wv", (D, hv)), exact(p + "wo", (hv, D))
-        mask = None
-        if item.get("mask"):
-            m = get(p + "mask")
-            if m.shape != (N, N) or m.dtype != bool:
-                raise ModelFormatError(f"{p}mask must be a boolean {N} x {N} array")
-            mask = Mask(N, tuple(tuple(int(j) for j in np.nonzero(row)[0]) for row in m))
-        ffn = None
-        if item.get("ffn") is not None:
-            if item["ffn"] not in FFN_ACTIVATIONS:
-                raise ModelFormatError(f"block {k + 1}: bad FFN activation in the config")
-            hidden = get(p + "ffn.w1").shape[-1]
-            ffn = FeedForward(exact(p + "ffn.w1", (D, hidden)),
-                              _exact(get(p + "ffn.b1").reshape(1, -1), (1, hidden),
-                                     p + "ffn.b1", max_denominator),
-                              exact(p + "ffn.w2", (hidden, D)),
-                              _exact(get(p + "ffn.b2").reshape(1, -1), (1, D),
-                                     p + "ffn.b2", max_denominator), item["ffn"])
-        blocks.append(Block(Attention(wq, wk, wv, wo, item["activation"], mask), ffn))
-    R = exact("readout.weight", (N, D))
-    bias = get("readout.bias")
-    if bias.shape != () or not np.isfinite(bias):
-        raise ModelFormatError("readout.bias must be one finite number")
-    readout = Readout.from_dict(N, D, {(r, c): v for r, c, v in R.entries},
-                                _rational(float(bias), max_denominator))
-    meta = {str(k): str(v) for k, v in dict(config.get("meta", {})).items()}
-    meta["provenance"] = (f"rational reconstruction of a float64 export "
-                          f"(limit_denominator({max_denominator}))")
-    return Model(embedding, tuple(blocks), readout, make_meta(meta))
+__all__ = ["FLOAT_FORMAT", "MAX_FLOAT_ENTRIES", "Reading", "arrays_from_model",
+           "entry_names", "float_forward", "float_model_from_model", "load_npz",
+           "model_from_arrays", "model_from_float", "open_zip", "read_npz", "run_float",
+           "save_npz"]

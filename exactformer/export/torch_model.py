@@ -1,6 +1,10 @@
 """A torch ``nn.Module`` with the same blocks as a model (float64; optional extra
 ``exactformer[torch]``). Numerical only: the weights are rounded images of the exact ones.
 
+The module is built from the one float-file description (:class:`~.schema.FloatModel`),
+so it has a mask buffer exactly when the file's block has a mask, and a torch file is
+read back through the same schema as an .npz (:func:`read_torch`).
+
 Each block is an :class:`EncoderBlock` with ``nn.Linear`` query/key/value/output maps
 (no bias), a fixed boolean mask buffer when the block has one, a score activation
 (identity | relu | softmax, row-wise over the allowed keys) and an optional FFN of two
@@ -8,7 +12,14 @@ Each block is an :class:`EncoderBlock` with ``nn.Linear`` query/key/value/output
 """
 from __future__ import annotations
 
+import io
+import re
+
+import numpy as np
+
 from ..errors import ExactformerError, ModelFormatError
+from .float_model import open_zip
+from .schema import FloatModel, parse_float_file
 
 try:
     import torch
@@ -18,12 +29,23 @@ except ImportError:  # pragma: no cover - exercised only without the extra
     nn = None
 
 TORCH_FORMAT = "exactformer-torch/1"
+TORCH_KEYS = ("config", "format", "shapes", "state_dict")
 
 
 def require_torch():
     if torch is None:
         raise ExactformerError("torch is not installed: pip install 'exactformer[torch]'")
     return torch
+
+
+def _shapes(fm: FloatModel) -> list[dict]:
+    out = []
+    for b in fm.blocks:
+        s = {"head": int(b.wq.shape[1]), "value": int(b.wv.shape[1])}
+        if b.ffn is not None:
+            s["hidden"] = int(b.ffn.w1.shape[1])
+        out.append(s)
+    return out
 
 
 if torch is not None:
@@ -56,7 +78,8 @@ if torch is not None:
             if self.activation == "softmax":
                 masked = S.masked_fill(~allowed, float("-inf"))
                 W = torch.softmax(masked, dim=-1)
-                W = torch.nan_to_num(W, nan=0.0)  # a row with no allowed key outputs 0
+                # a row with no allowed key outputs 0 (softmax of all -inf is NaN there)
+                W = W.masked_fill(~allowed.any(dim=-1, keepdim=True), 0.0)
             elif self.activation == "relu":
                 W = torch.relu(S) * allowed
             else:
@@ -69,18 +92,19 @@ if torch is not None:
             return H
 
     class ExactformerTorch(nn.Module):
-        """Embedding H0 = B + sum_i x_i A_i, the blocks, and the linear readout."""
+        """Embedding H0 = B + sum_i x_i A_i, the blocks, and the linear readout, with
+        the structure of one float-file description."""
 
-        def __init__(self, config: dict, shapes: dict):
+        def __init__(self, fm: FloatModel):
             super().__init__()
-            N, D, d = config["tokens"], config["width"], len(config["variables"])
-            self.config = config
+            N, D, d = fm.tokens, fm.width, len(fm.variables)
+            self.config = fm.config()
             self.register_buffer("base", torch.zeros(N, D, dtype=torch.float64))
             self.register_buffer("coefficients", torch.zeros(d, N, D, dtype=torch.float64))
             self.blocks = nn.ModuleList(
-                EncoderBlock(D, shapes[k]["head"], shapes[k]["value"], item["activation"], N,
-                             item["mask"], item["ffn"], shapes[k].get("hidden", 0))
-                for k, item in enumerate(config["blocks"]))
+                EncoderBlock(D, s["head"], s["value"], b.activation, N, b.mask is not None,
+                             None if b.ffn is None else b.ffn.activation, s.get("hidden", 0))
+                for b, s in zip(fm.blocks, _shapes(fm)))
             self.register_buffer("readout", torch.zeros(N, D, dtype=torch.float64))
             self.register_buffer("readout_bias", torch.zeros((), dtype=torch.float64))
 
@@ -92,84 +116,127 @@ if torch is not None:
             return (H * self.readout).sum(dim=(-1, -2)) + self.readout_bias
 
 
-def _shapes(config: dict, arrays: dict) -> list[dict]:
-    out = []
-    for k, item in enumerate(config["blocks"]):
-        p = f"blocks.{k}."
-        s = {"head": int(arrays[p + "wq"].shape[1]), "value": int(arrays[p + "wv"].shape[1])}
-        if item["ffn"] is not None:
-            s["hidden"] = int(arrays[p + "ffn.w1"].shape[1])
-        out.append(s)
+def torch_module(config, arrays=None):
+    """The nn.Module for a float file: a FloatModel, or (config, arrays) parsed first."""
+    require_torch()
+    fm = config if isinstance(config, FloatModel) else parse_float_file(config, arrays)
+    module = ExactformerTorch(fm)
+    with torch.no_grad():
+        module.load_state_dict(state_dict_from_arrays(fm.arrays()), strict=True)
+    return module
+
+
+#: torch state_dict key -> (float-file entry, transposed?)
+_STATIC = {"base": ("embedding.base", False), "coefficients": ("embedding.coefficients", False),
+           "readout": ("readout.weight", False), "readout_bias": ("readout.bias", False)}
+_BLOCK = {"q.weight": ("wq", True), "k.weight": ("wk", True), "v.weight": ("wv", True),
+          "o.weight": ("wo", True), "mask": ("mask", False),
+          "ffn1.weight": ("ffn.w1", True), "ffn1.bias": ("ffn.b1", False),
+          "ffn2.weight": ("ffn.w2", True), "ffn2.bias": ("ffn.b2", False)}
+_BLOCK_KEY = re.compile(r"blocks\.(\d{1,7})\.(.+)\Z")
+
+
+def _entry(key: str) -> tuple[str, bool]:
+    if key in _STATIC:
+        return _STATIC[key]
+    m = _BLOCK_KEY.match(key) if isinstance(key, str) else None
+    if m and m.group(2) in _BLOCK:
+        name, transposed = _BLOCK[m.group(2)]
+        return f"blocks.{int(m.group(1))}.{name}", transposed
+    raise ModelFormatError(f"torch state_dict entry {str(key)[:60]!r} is not an entry of a "
+                           "float file")
+
+
+def state_dict_from_arrays(arrays: dict) -> dict:
+    """Float-file arrays -> the module's state_dict (weights transposed as nn.Linear
+    stores them); the inverse of :func:`arrays_from_state_dict`."""
+    static = {name: key for key, (name, _) in _STATIC.items()}
+    block = {name: (key, t) for key, (name, t) in _BLOCK.items()}
+    out = {}
+    for name, a in arrays.items():
+        m = re.match(r"(blocks\.\d+\.)(.+)\Z", name)
+        key, transposed = ((m.group(1) + block[m.group(2)][0], block[m.group(2)][1]) if m
+                           else (static[name], False))
+        out[key] = torch.as_tensor(np.array(a.T if transposed else a))
     return out
 
 
-def torch_module(config: dict, arrays: dict):
-    """The nn.Module for a float export (config, arrays of float_model)."""
-    require_torch()
-    shapes = _shapes(config, arrays)
-    module = ExactformerTorch(config, shapes)
-    t = lambda a: torch.as_tensor(a, dtype=torch.float64)  # noqa: E731
-    with torch.no_grad():
-        module.base.copy_(t(arrays["embedding.base"]))
-        module.coefficients.copy_(t(arrays["embedding.coefficients"]))
-        for k, block in enumerate(module.blocks):
-            p = f"blocks.{k}."
-            block.q.weight.copy_(t(arrays[p + "wq"]).T)
-            block.k.weight.copy_(t(arrays[p + "wk"]).T)
-            block.v.weight.copy_(t(arrays[p + "wv"]).T)
-            block.o.weight.copy_(t(arrays[p + "wo"]).T)
-            if block.mask is not None:
-                block.mask.copy_(torch.as_tensor(arrays[p + "mask"]))
-            if block.ffn_activation is not None:
-                block.ffn1.weight.copy_(t(arrays[p + "ffn.w1"]).T)
-                block.ffn1.bias.copy_(t(arrays[p + "ffn.b1"]))
-                block.ffn2.weight.copy_(t(arrays[p + "ffn.w2"]).T)
-                block.ffn2.bias.copy_(t(arrays[p + "ffn.b2"]))
-        module.readout.copy_(t(arrays["readout.weight"]))
-        module.readout_bias.copy_(t(arrays["readout.bias"]))
-    return module
+def arrays_from_state_dict(state) -> dict[str, np.ndarray]:
+    """A state_dict -> float-file arrays, unvalidated (parse them with the schema)."""
+    if not isinstance(state, dict):
+        raise ModelFormatError("torch export: state_dict is not a mapping")
+    out = {}
+    for key, value in state.items():
+        name, transposed = _entry(key)
+        if not isinstance(value, torch.Tensor):
+            raise ModelFormatError(f"float file entry {name}: is a {type(value).__name__}, "
+                                   "not a tensor")
+        try:
+            a = value.detach().cpu().numpy()
+        except (TypeError, RuntimeError, ValueError, NotImplementedError) as exc:
+            raise ModelFormatError(f"float file entry {name}: a tensor numpy cannot hold "
+                                   f"({value.dtype}, {type(exc).__name__})") from None
+        if transposed and a.ndim == 2:
+            a = a.T
+        out[name] = a
+    return out
 
 
 def module_arrays(module) -> dict:
-    """The module's current weights as float_model arrays (inverse of torch_module)."""
-    out = {"embedding.base": module.base.detach().numpy(),
-           "embedding.coefficients": module.coefficients.detach().numpy(),
-           "readout.weight": module.readout.detach().numpy(),
-           "readout.bias": module.readout_bias.detach().numpy()}
-    for k, block in enumerate(module.blocks):
-        p = f"blocks.{k}."
-        for name, lin in (("wq", block.q), ("wk", block.k), ("wv", block.v), ("wo", block.o)):
-            out[p + name] = lin.weight.detach().numpy().T
-        if block.mask is not None:
-            out[p + "mask"] = block.mask.detach().numpy()
-        if block.ffn_activation is not None:
-            out[p + "ffn.w1"] = block.ffn1.weight.detach().numpy().T
-            out[p + "ffn.b1"] = block.ffn1.bias.detach().numpy()
-            out[p + "ffn.w2"] = block.ffn2.weight.detach().numpy().T
-            out[p + "ffn.b2"] = block.ffn2.bias.detach().numpy()
-    return out
+    """The module's current weights as float-file arrays (inverse of torch_module)."""
+    return arrays_from_state_dict(module.state_dict())
 
 
-def save_torch(config: dict, arrays: dict, path) -> None:
+def module_float_model(module) -> FloatModel:
+    """The float-file description of a module's current weights (validated)."""
+    return parse_float_file(module.config, module_arrays(module))
+
+
+def save_torch(config, arrays, path) -> None:
     """torch.save({format, config, shapes, state_dict}): loadable with weights_only=True."""
-    module = torch_module(config, arrays)
-    torch.save({"format": TORCH_FORMAT, "config": config, "shapes": _shapes(config, arrays),
+    require_torch()
+    fm = config if isinstance(config, FloatModel) else parse_float_file(config, arrays)
+    module = torch_module(fm)
+    torch.save({"format": TORCH_FORMAT, "config": fm.config(), "shapes": _shapes(fm),
                 "state_dict": module.state_dict()}, path)
 
 
-def load_torch(source):
-    """The nn.Module saved by :func:`save_torch` (path or file object; no code is
-    unpickled: weights_only=True)."""
+def read_torch(data: bytes) -> FloatModel:
+    """The validated float-file description of a torch export's bytes (zip sizes checked
+    first; no code is unpickled: weights_only=True)."""
     require_torch()
+    open_zip(data, "the torch file")
     try:
-        data = torch.load(source, weights_only=True)
+        obj = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
     except Exception as exc:  # torch raises many types for a bad file
         raise ModelFormatError(f"not a readable torch export: {type(exc).__name__}") from None
-    if not isinstance(data, dict) or data.get("format") != TORCH_FORMAT:
+    if not isinstance(obj, dict) or not isinstance(obj.get("format"), str) \
+            or obj["format"] != TORCH_FORMAT:
         raise ModelFormatError(f"not an {TORCH_FORMAT} file")
-    try:
-        module = ExactformerTorch(data["config"], data["shapes"])
-        module.load_state_dict(data["state_dict"])
-    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise ModelFormatError(f"torch export does not match its config: {exc}") from None
-    return module
+    if set(obj) != set(TORCH_KEYS):
+        raise ModelFormatError(f"torch export: the saved object must have exactly the keys "
+                               f"{', '.join(TORCH_KEYS)}")
+    fm = parse_float_file(obj["config"], arrays_from_state_dict(obj["state_dict"]))
+    if not _plain(obj["shapes"]) or obj["shapes"] != _shapes(fm):
+        raise ModelFormatError("torch export: its 'shapes' do not match its arrays")
+    return fm
+
+
+def _plain(shapes) -> bool:
+    """A list of {str: int} objects (so comparing it cannot call into tensors)."""
+    return isinstance(shapes, list) and all(
+        isinstance(s, dict) and all(isinstance(k, str) and type(v) is int
+                                    for k, v in s.items()) for s in shapes)
+
+
+def load_torch(source):
+    """The nn.Module saved by :func:`save_torch` (path, file object or bytes)."""
+    require_torch()
+    if isinstance(source, (bytes, bytearray)):
+        data = bytes(source)
+    elif hasattr(source, "read"):
+        data = source.read()
+    else:
+        with open(source, "rb") as f:
+            data = f.read()
+    return torch_module(read_torch(data))
