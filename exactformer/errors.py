@@ -32,7 +32,7 @@ class ShapeError(ExactformerError, ValueError):
 
 
 class ModelFormatError(ExactformerError, ValueError):
-    """A serialised model (JSON) is malformed."""
+    """A serialised model (JSON, .npz, .pt) is malformed."""
 
 
 class CertificateError(ExactformerError, ValueError):
