@@ -302,9 +302,10 @@ def _prover(model, claim_text, variables, params, domain):
     return ("proved" if r.proved else "refuted"), r
 
 
-def _sz(model, claim_text, seed):
+def _sz(model, claim_text, seed, params=None):
     try:
-        r = verify_schwartz_zippel(model, claim_text, points=3, seed=seed)
+        r = verify_schwartz_zippel(model, claim_text, points=3, seed=seed,
+                                   params=",".join(params) if params else None)
     except ExactformerError as exc:
         return "refused", f"{type(exc).__name__}: {exc}"
     except Exception:  # noqa: BLE001
@@ -458,7 +459,7 @@ def run_case(seed: int, claims_per_model: int = 3, with_checker: bool = True,
         if verdict == "proved" and j.status == "agrees":
             out.count("prover proved, oracle sampled only")
 
-        sz, sres = _sz(model, text, seed)
+        sz, sres = _sz(model, text, seed, params)
         out.count(f"schwartz-zippel {sz}")
         if sz == "crash":
             disagree("Schwartz-Zippel rung crashed", traceback=sres)

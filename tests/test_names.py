@@ -235,3 +235,17 @@ def test_two_sympy_symbols_with_one_name_are_not_merged():
     with pytest.raises(NameClash, match="Dummy"):
         prove(sympy.Dummy("x") ** 2)
     assert prove(sympy.Poly(xp**2 + 1, xp)).proved  # one symbol, any assumptions: fine
+
+
+def test_sympy_inputs_are_never_merged_or_truncated():
+    x = sympy.Symbol("x")
+    m = prove("x").model
+    from exactformer.api import check_model
+    for claim in (sympy.Symbol("pi") * x - sympy.pi * x + x,
+                  sympy.Symbol("sqrt(2)") ** 2 * x / 2,
+                  x + sympy.Symbol("A", commutative=False) * sympy.Symbol("B", commutative=False)
+                  - sympy.Symbol("B", commutative=False) * sympy.Symbol("A", commutative=False)):
+        with pytest.raises(NameClash):
+            check_model(m, claim)
+    with pytest.raises(ExactformerError, match="2 arguments"):
+        check_model(prove("sqrt(2)*x").model, sympy.Function("sqrt")(2, x) * x)

@@ -9,7 +9,7 @@ import sympy
 from hypothesis import given, strategies as st
 
 from exactformer import LimitExceeded, NotAPolynomial, ParseError, make_target
-from exactformer.errors import ExactformerError
+from exactformer.errors import ExactformerError, NameClash
 from exactformer.limits import Limits
 from exactformer.poly import graded_monomials, n_monomials, parse
 from exactformer.poly.target import parse_coefficient
@@ -215,6 +215,10 @@ def test_square_roots_are_reduced_by_their_minimal_polynomial():
         make_target(f"sqrt({10**50 + 1})*x")
 
 
-def test_pi_and_e_symbols_in_sympy_input_are_constants():
-    t = make_target(sympy.Symbol("pi") * x + sympy.E)
-    assert set(t.constants) == {"pi", "E"} and t.variables == ("x",)
+def test_sympy_symbols_named_like_constants_are_refused_not_merged():
+    """sympy keeps Symbol('pi') apart from pi: Symbol('pi')*x - pi*x + x is not x."""
+    t = make_target(sympy.pi * x + sympy.E + sympy.sqrt(2))
+    assert set(t.constants) == {"pi", "E", "sqrt(2)"} and t.variables == ("x",)
+    for name in ("pi", "E", "sqrt(2)"):
+        with pytest.raises(NameClash, match="names a constant"):
+            make_target(sympy.Symbol(name) * x - x)

@@ -14,6 +14,8 @@ from dataclasses import replace
 from fractions import Fraction
 
 import pytest
+
+from exactformer.errors import NameClash
 import sympy
 from hypothesis import given, strategies as st
 
@@ -244,12 +246,18 @@ def test_sz_agrees_with_the_exact_rung_on_built_models(seed, construction):
 
 def test_sz_handles_symbolic_readouts_and_parameters():
     model = build("a*x**2 + pi*y - 1/3", params="a")
-    assert verify_schwartz_zippel(model, "a*x**2 + pi*y - 1/3", seed=1).holds
-    assert not verify_schwartz_zippel(model, "a*x**2 + pi*y - 1/3 + a*x", seed=1).holds
+    assert verify_schwartz_zippel(model, "a*x**2 + pi*y - 1/3", seed=1, params="a").holds
+    assert not verify_schwartz_zippel(model, "a*x**2 + pi*y - 1/3 + a*x", seed=1,
+                                      params="a").holds
+    # as on the exact rung, an undeclared name is a variable: it clashes with the readout
+    with pytest.raises(NameClash, match="'a' is a variable of the claim and is a symbol"):
+        verify_schwartz_zippel(model, "a*x**2 + pi*y - 1/3", seed=1)
     model, _ = generic_model(2, 3)                           # readout c_alpha symbols
+    cs = ",".join(f"c_{i}_{j}" for i in range(4) for j in range(4 - i))
     claim = " + ".join(f"c_{i}_{j}*x1**{i}*x2**{j}" for i in range(4) for j in range(4 - i))
-    assert verify_schwartz_zippel(model, claim, seed=2).holds
-    assert not verify_schwartz_zippel(model, claim.replace("c_1_1*", "c_1_0*"), seed=2).holds
+    assert verify_schwartz_zippel(model, claim, seed=2, params=cs).holds
+    assert not verify_schwartz_zippel(model, claim.replace("c_1_1*", "c_1_0*"), seed=2,
+                                      params=cs).holds
 
 
 def test_sz_refuses_what_it_cannot_decide():

@@ -312,4 +312,7 @@ def coefficient_target(expr, limits: Limits = DEFAULT_LIMITS) -> Target:
     """A constant (in x) coefficient expression as a Target with no variables."""
     syms = sorted(str(s) for s in getattr(expr, "free_symbols", ())
                   if _NAME.match(str(s)) and str(s) not in ("pi", "E"))
+    if isinstance(expr, sympy.Basic):  # a readout: Symbol('pi'), Symbol('sqrt(2)') are ours
+        check_symbol_names(expr)
+        expr = tree_source(sympy_to_tree(expr, constant_symbols=True))
     return make_target(expr, variables=(), params=syms, limits=limits)

@@ -432,7 +432,9 @@ def verify_schwartz_zippel(model: Model, claim, points: int = DEFAULT_POINTS,
     names = _decision_names(model, target, claim, readout, variables, params, limits)
     variables = tuple(model.variables)
     out_degree, soft_degree = model_degree_bound(model, readout, limits)
-    degree = max(out_degree, target.degree, soft_degree, 1)
+    # a wrong "holds" needs model - claim to vanish at every point, or (softmax) a
+    # non-zero score difference to: the union bound adds the two degrees
+    degree = max(out_degree, target.degree, 1) + soft_degree
     # The bound from the IR can be far above the true degree (a square FFN that
     # polarises, ((a+b)^2 - (a-b)^2)/4, doubles it); it only enters the error bound,
     # so the sample set grows with it to keep each point's error <= 2^-32.
@@ -478,18 +480,18 @@ def _decision_names(model: Model, target: "_Claim", claim, readout, variables, p
     """The coordinates of a point: the model's inputs, the claim's other variables,
     the parameters, the constants, checked by the one name rule."""
     from ..poly.names import is_constant_name
-    from ..poly.target import _split_names
+    from ..poly.target import _check_names, _split_names
     from .names import decision_names
-    symbols = [n for _, _, e in readout if not isinstance(e, Fraction) for n in e[0]]
     if isinstance(claim, Target):
         if variables is not None or params is not None:
             raise ParseError("declare variables and parameters when the claim Target is made")
         spaces = decision_names(model, claim, limits)
     else:
         declared_vars = _split_names(variables)
-        declared_params = _split_names(params) or ()
+        declared_params = _check_names(_split_names(params) or (), "parameter")
         claim_syms = [n for n in target.names if not is_constant_name(n)]
         if declared_vars is not None:
+            declared_vars = _check_names(declared_vars, "variable")
             unknown = [n for n in claim_syms if n not in declared_vars
                        and n not in declared_params]
             if unknown:
@@ -498,10 +500,8 @@ def _decision_names(model: Model, target: "_Claim", claim, readout, variables, p
                                  "coefficients with --params)")
             claim_vars = tuple(declared_vars)
         else:
-            # undeclared names: a readout symbol's name is that parameter, any other
-            # name is a variable (the model's input of that name, or a new one)
-            claim_vars = tuple(n for n in claim_syms if n not in declared_params
-                               and (n not in symbols or n in model.variables))
+            # as the exact rung reads a claim: every undeclared name is a variable
+            claim_vars = tuple(n for n in claim_syms if n not in declared_params)
         claim_params = tuple(declared_params) + tuple(
             n for n in claim_syms if n not in claim_vars and n not in declared_params)
         spaces = decision_names(
