@@ -249,3 +249,28 @@ def test_sympy_inputs_are_never_merged_or_truncated():
             check_model(m, claim)
     with pytest.raises(ExactformerError, match="2 arguments"):
         check_model(prove("sqrt(2)*x").model, sympy.Function("sqrt")(2, x) * x)
+
+
+@pytest.mark.parametrize("text", ["\u0663*x", "x**\u0662", "\uff13*x"])
+def test_digits_are_ascii_in_the_prover_as_in_the_checker(text):
+    """Arabic-Indic or full-width digits were read as numbers by the prover but refused
+    by the checker: one file, two meanings. Both now refuse them."""
+    with pytest.raises(ParseError):
+        prove(text)
+
+
+def test_every_pattern_reading_user_text_is_ascii():
+    """A `\\d`, `\\w` or `\\s` without re.ASCII matches other scripts' digits and letters."""
+    import ast
+    import pathlib
+    import re as _re
+    root = pathlib.Path(__file__).resolve().parent.parent / "exactformer"
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "compile" and getattr(node.func.value, "id", "") == "re"):
+                pattern = ast.unparse(node.args[0])
+                flags = " ".join(ast.unparse(a) for a in node.args[1:]) + " ".join(
+                    ast.unparse(k.value) for k in node.keywords)
+                if _re.search(r"\\\\[dws]|\\[dws]", pattern):
+                    assert "ASCII" in flags, f"{path.name}:{node.lineno}: {pattern[:60]} needs re.ASCII"

@@ -32,7 +32,7 @@ from .certify import (Bound, certified_bound, check_order, check_seconds, confir
 from .chebyshev import Approximant, exact_approximant, format_polynomial
 from .functions import FUNCTIONS, Function, NotBounded, parse_function
 
-_RATIONAL = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?(?:/\d+)?\s*\Z")
+_RATIONAL = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?(?:/\d+)?\s*\Z", re.ASCII)
 #: Largest number of Chebyshev samples (n+1)^d.
 MAX_SAMPLES = 40_000
 #: Largest |end point| of the box, and smallest width of an interval.

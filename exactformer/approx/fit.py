@@ -34,7 +34,7 @@ from ..poly.names import check_identifier
 from ..verify import Verdict, verify_identity
 from .chebyshev import format_polynomial
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?(?:/\d+)?\Z")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?(?:/\d+)?\Z", re.ASCII)
 #: Largest number of data rows read.
 MAX_ROWS = 1_000_000
 #: Exact least squares when rows * tokens^2 * (average bits of a data value / 64)

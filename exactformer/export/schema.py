@@ -214,7 +214,7 @@ def _config(config) -> tuple[tuple[str, ...], int, int, list[dict], dict]:
     return tuple(variables), N, D, blocks, dict(meta)
 
 
-_CUBE_POWER = re.compile(r".*\^\s*(\d+)\s*\Z", re.S)
+_CUBE_POWER = re.compile(r".*\^\s*(\d+)\s*\Z", re.S | re.ASCII)
 
 
 def _check_box(text: str, d: int) -> None:
@@ -291,7 +291,7 @@ def parse_float_file(config, arrays) -> FloatModel:
                       tuple(fblocks), got["readout.weight"], float(got["readout.bias"]), meta)
 
 
-_BLOCK_ENTRY = re.compile(r"blocks\.(\d+)\.(.+)\Z")
+_BLOCK_ENTRY = re.compile(r"blocks\.(\d+)\.(.+)\Z", re.ASCII)
 
 
 def _why_extra(name, blocks: list[dict]) -> str:

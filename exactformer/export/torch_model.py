@@ -133,7 +133,7 @@ _BLOCK = {"q.weight": ("wq", True), "k.weight": ("wk", True), "v.weight": ("wv",
           "o.weight": ("wo", True), "mask": ("mask", False),
           "ffn1.weight": ("ffn.w1", True), "ffn1.bias": ("ffn.b1", False),
           "ffn2.weight": ("ffn.w2", True), "ffn2.bias": ("ffn.b2", False)}
-_BLOCK_KEY = re.compile(r"blocks\.(\d{1,7})\.(.+)\Z")
+_BLOCK_KEY = re.compile(r"blocks\.(\d{1,7})\.(.+)\Z", re.ASCII)
 
 
 def _entry(key: str) -> tuple[str, bool]:

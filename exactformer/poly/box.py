@@ -20,8 +20,8 @@ from typing import Sequence
 from ..errors import ParseError
 
 _NUMBER = r"\s*[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:/\d+)?\s*"
-_INTERVAL = re.compile(rf"\[({_NUMBER}),({_NUMBER})\]")
-_POWER = re.compile(rf"\s*\[({_NUMBER}),({_NUMBER})\]\s*(?:\^\s*(\d{{1,4}}))?\s*\Z")  # d < 10**4
+_INTERVAL = re.compile(rf"\[({_NUMBER}),({_NUMBER})\]", re.ASCII)
+_POWER = re.compile(rf"\s*\[({_NUMBER}),({_NUMBER})\]\s*(?:\^\s*(\d{{1,4}}))?\s*\Z", re.ASCII)  # d < 10**4
 
 
 def _rational(text: str) -> Fraction:

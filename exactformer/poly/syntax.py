@@ -32,7 +32,7 @@ _TOKEN = re.compile(
     | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
     | (?P<op>\*\*|[-+*/^(),])
     )""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # ASCII digits and letters only: one name discipline
 )
 
 #: Functions that are not polynomials; named so the error can say so plainly.

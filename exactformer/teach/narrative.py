@@ -168,7 +168,7 @@ def _short(text: str) -> str:
     return text if len(text) <= _LABEL_CHARS else text[:_LABEL_CHARS - 3] + "..."
 
 
-_ATOM = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(\*\*\d+)?|\d+)\Z")
+_ATOM = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(\*\*\d+)?|\d+)\Z", re.ASCII)
 
 
 def _paren(text: str) -> str:
