@@ -27,9 +27,11 @@ The readout may hold linear or polynomial forms in symbols ("c_1_0",
 an identity proved here holds for every value of them, in particular the true one.
 The certificate's "verdict" and "rung" are not trusted: both are re-derived.
 
-Usage: ``python -m exactformer.checker CERT.json [--json]`` exits 0 when the
-certificate is valid, 1 when it is well formed but wrong, 2 when it is malformed,
-3 when a size or time limit stops the check (no verdict; see SECURITY.md).
+Usage: ``python -m exactformer.checker CERT.json [--json] [--timeout SECONDS]`` exits 0
+when the certificate is valid, 1 when it is well formed but wrong, 2 when it is
+malformed (or on a usage error, or for anything but a regular file), 3 when a size or
+time limit stops the check (no verdict; see SECURITY.md). --timeout defaults to 600
+seconds, must be finite and at most 30 days; 0 means no limit.
 
 >>> p = {(1,): Fraction(1), (0,): Fraction(1)}      # x + 1
 >>> format_poly(poly_mul(p, p), ("x",))
@@ -40,7 +42,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
+import stat
 import sys
 import time
 from fractions import Fraction
@@ -87,10 +91,21 @@ MAX_FORM_BITS = 200_000
 MAX_FORM_TERMS = 100_000
 
 
+#: The deadline (time.monotonic()) of the check under way, None for none: set by
+#: check_certificate, read by _check_deadline wherever a loop may run long.
+_deadline: float | None = None
+
+
+def _check_deadline() -> None:
+    if _deadline is not None and time.monotonic() > _deadline:
+        raise TimeLimit("time limit reached (use --timeout to change it)")
+
+
 def _product_guard(p: dict, q: dict) -> None:
     if len(p) * len(q) > MAX_PRODUCT_WORK:
         raise TooLarge(f"a product of polynomials with {len(p)} and {len(q)} terms is above "
                        f"the limit of {MAX_PRODUCT_WORK} term products")
+    _check_deadline()
 
 
 # ------------------------------------------------------------------ polynomials
@@ -129,7 +144,9 @@ def poly_mul(p: dict, q: dict) -> dict:
     """p * q: the product of sparse polynomials in the same variables."""
     _product_guard(p, q)
     out: dict = {}
-    for m1, c1 in p.items():
+    for i, (m1, c1) in enumerate(p.items()):
+        if i & 63 == 63:
+            _check_deadline()
         for m2, c2 in q.items():
             m = tuple(a + b for a, b in zip(m1, m2))
             v = out.get(m, 0) + c1 * c2
@@ -272,6 +289,7 @@ def parse_form(text: str, where: str) -> dict:
     """
     if not isinstance(text, str) or len(text) > MAX_NUMBER_CHARS or not text.strip():
         raise Malformed(f"{where} must be a short non-empty string")
+    _check_deadline()
     tokens = []
     pos = 0
     text_s = text.rstrip()
@@ -300,7 +318,9 @@ def parse_form(text: str, where: str) -> dict:
 def _form_mul(p: dict, q: dict) -> dict:
     _product_guard(p, q)
     out: dict = {}
-    for m1, c1 in p.items():
+    for i, (m1, c1) in enumerate(p.items()):
+        if i & 63 == 63:
+            _check_deadline()
         for m2, c2 in q.items():
             d = dict(m1)
             for n, e in m2:
@@ -828,10 +848,15 @@ def _check_theorem_target(target: dict, d: int, n: int, variables, shift: list) 
             raise Invalid(f"theorem target reuses the monomial {format_monomial(alpha, variables)}"
                           f" for {params[seen[alpha]]} and {params[c]}")
         seen[alpha] = c
-    for m in _generic_monomials(d, n):
-        if m not in seen:
-            raise Invalid(f"theorem target misses the monomial {format_monomial(m, variables)} "
-                          f"of degree <= {n}: it is not the generic polynomial")
+    # seen holds distinct monomials of degree <= n, so it is all of them iff it has
+    # C(n+d, d) elements: count first, never enumerate a set the target cannot fill
+    want = math.comb(n + d, d)
+    if len(seen) != want:
+        missing = "" if want > MAX_TOKENS else next(
+            f" (e.g. {format_monomial(m, variables)})" for m in _generic_monomials(d, n)
+            if m not in seen)
+        raise Invalid(f"theorem target has {len(seen)} of the {want} monomials of degree <= "
+                      f"{n} in {d} variables{missing}: it is not the generic polynomial")
 
 
 def _output(model: _Model, final: list, gens: list) -> dict:
@@ -929,10 +954,13 @@ class Report:
 
 def check_certificate(cert, timeout: float | None = None) -> Report:
     """Check a parsed certificate; never raises for bad input (see Report.code)."""
+    global _deadline
     start = time.perf_counter()
     details: dict = {}
+    saved = _deadline
     try:
-        _check(cert, details, None if timeout is None else time.monotonic() + timeout)
+        _deadline = None if timeout is None else time.monotonic() + timeout
+        _check(cert, details, _deadline)
     except Malformed as exc:
         return Report(MALFORMED, f"malformed certificate: {exc}", details)
     except Invalid as exc:
@@ -941,6 +969,14 @@ def check_certificate(cert, timeout: float | None = None) -> Report:
         return Report(LIMIT, f"limit exceeded: {exc}", details)
     except RecursionError:
         return Report(MALFORMED, "malformed certificate: nested too deeply", details)
+    except ValueError as exc:  # int -> str beyond sys.get_int_max_str_digits(): no verdict
+        if "integer string conversion" not in str(exc):
+            raise
+        return Report(LIMIT, "limit exceeded: a number in the check has more than "
+                             f"{sys.get_int_max_str_digits()} digits, too many to print "
+                             "(no verdict)", details)
+    finally:
+        _deadline = saved
     details["seconds"] = round(time.perf_counter() - start, 4)
     what = ("theorem" if details.get("kind") == "theorem" else "identity")
     return Report(VALID, f"VALID: {what} re-derived ({details['rung']}): "
@@ -959,17 +995,44 @@ def check_bytes(data: bytes | str, timeout: float | None = None) -> Report:
 
 
 def check_file(path: str, timeout: float | None = None) -> Report:
-    """Read and check a certificate file."""
+    """Read and check a certificate file: a regular file of at most MAX_BYTES bytes.
+
+    A FIFO, a device (/dev/zero), a socket or a directory is refused before a byte
+    is read: it is opened without blocking and checked with fstat on the open
+    descriptor, and at most MAX_BYTES + 1 bytes are ever read."""
+    bad = f"malformed certificate: {path!r}"
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        return Report(MALFORMED, f"malformed certificate: {path!r} does not exist")
+        return Report(MALFORMED, f"{bad} does not exist")
     except IsADirectoryError:
-        return Report(MALFORMED, f"malformed certificate: {path!r} is a directory")
+        return Report(MALFORMED, f"{bad} is a directory")
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        return Report(MALFORMED, f"{bad} cannot be opened: "
+                                 f"{getattr(exc, 'strerror', None) or exc}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            mode = info.st_mode
+            kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
+                    if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                    else "not a regular file")
+            return Report(MALFORMED, f"{bad} is {kind}, not a regular file")
+        if info.st_size > MAX_BYTES:
+            return Report(LIMIT, f"limit exceeded: certificate is larger than {MAX_BYTES} bytes")
+        chunks, size = [], 0
+        while size <= MAX_BYTES:
+            chunk = os.read(fd, min(1 << 24, MAX_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
     except OSError as exc:
         return Report(MALFORMED, f"malformed certificate: cannot read {path!r}: {exc.strerror}")
-    return check_bytes(data, timeout)
+    finally:
+        os.close(fd)
+    return check_bytes(b"".join(chunks), timeout)
 
 
 def _check(cert, details: dict, deadline) -> None:
@@ -1092,16 +1155,65 @@ def _check(cert, details: dict, deadline) -> None:
     details["terms"] = len(y)
 
 
+#: Largest --timeout of the standalone checker, in seconds (30 days, as the CLI).
+MAX_TIMEOUT = 30 * 86_400
+USAGE = "usage: python -m exactformer.checker CERT.json [--json] [--timeout SECONDS]"
+
+
+def _usage_error(message: str) -> int:
+    print(f"exactformer.checker: usage error: {message} ({USAGE})", file=sys.stderr)
+    return MALFORMED
+
+
+def _timeout_value(text: str) -> float | None:
+    """--timeout SECONDS: finite, in [0, MAX_TIMEOUT]; 0 means no limit. ValueError else."""
+    value = float(text)  # ValueError for text that is not a number
+    if not (math.isfinite(value) and 0 <= value <= MAX_TIMEOUT):
+        raise ValueError(text)
+    return value or None
+
+
 def main(argv: list | None = None) -> int:
-    """``python -m exactformer.checker CERT [--json]``: exit 0 valid, 1 invalid, 2 malformed,
-    3 a size or time limit (DEFAULT_TIMEOUT seconds)."""
+    """``python -m exactformer.checker CERT [--json] [--timeout SECONDS]``: exit 0 valid,
+    1 invalid, 2 malformed (or a usage error), 3 a size or time limit (by default
+    DEFAULT_TIMEOUT seconds; --timeout 0: no limit)."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    as_json = "--json" in argv
-    paths = [a for a in argv if a != "--json"]
-    if len(paths) != 1 or paths[0].startswith("-"):
-        print("usage: python -m exactformer.checker CERT.json [--json]", file=sys.stderr)
-        return MALFORMED
-    report = check_file(paths[0], timeout=DEFAULT_TIMEOUT)
+    as_json, timeout, paths = False, DEFAULT_TIMEOUT, []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if not isinstance(arg, str):
+            return _usage_error(f"arguments must be strings, got {type(arg).__name__}")
+        if arg == "--json":
+            as_json = True
+        elif arg == "--timeout" or arg.startswith("--timeout="):
+            if "=" in arg:
+                text = arg.split("=", 1)[1]
+            elif i + 1 < len(argv):
+                i += 1
+                text = argv[i]
+            else:
+                return _usage_error("--timeout needs a number of seconds")
+            try:
+                timeout = _timeout_value(text)
+            except ValueError:
+                return _usage_error(f"--timeout {text[:40]!r} must be a finite number of "
+                                    f"seconds in [0, {MAX_TIMEOUT}] (0: no limit)")
+        elif arg in ("-h", "--help"):
+            print(USAGE)
+            return VALID
+        elif arg == "--":
+            paths.extend(argv[i + 1:])
+            break
+        elif arg.startswith("-") and arg != "-":
+            return _usage_error(f"unknown option {arg[:40]!r}")
+        else:
+            paths.append(arg)
+        i += 1
+    if len(paths) != 1:
+        return _usage_error("exactly one certificate file is needed, got "
+                            f"{len(paths)}")
+    report = check_file(paths[0], timeout=timeout)
     if as_json:
         print(json.dumps({"certificate": paths[0], **report.to_json()}, sort_keys=True))
     elif report.valid:

@@ -10,7 +10,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import math
+import os
+import re
 import signal
+import stat
 import sys
 from contextlib import contextmanager
 from dataclasses import replace
@@ -45,16 +49,101 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def non_negative_int(text: str) -> int:
-    """argparse type: an integer >= 0 (a degree, a dimension, a count)."""
-    try:
+#: Largest accepted --timeout, in seconds (30 days): a limit, never "forever"; far
+#: larger values overflow the platform's interval timer.
+MAX_TIMEOUT = 30 * 86_400
+
+#: Largest value of a size option (--degree, --dim, --max-degree, ...): far above any
+#: instance that finishes, small enough that no arithmetic on it overflows or stalls.
+MAX_SIZE = 10**9
+
+#: Largest values of the --max-* options: raising a limit is allowed, removing it is
+#: not. --max-digits stays below Python's int <-> str conversion limit (4300 digits),
+#: so every number can be printed; the others bound memory (a token, a term or a
+#: character costs at least a few dozen bytes).
+LIMIT_MAXIMA = {"max_degree": 100_000, "max_terms": 10_000_000, "max_tokens": 10_000_000,
+                "max_digits": 3000, "max_input_chars": 200_000_000}
+
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,700}")
+
+
+def _quote(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
+def bounded_int(lo: int, hi: int, hi_text: str | None = None):
+    """argparse type: an integer in [lo, hi], written in decimal (no float, no 1e9).
+
+    >>> bounded_int(1, 10)("7")
+    7
+    """
+    hi_text = hi_text or str(hi)
+    what = {0: "a non-negative integer", 1: "a positive integer"}.get(lo, f"an integer >= {lo}")
+
+    def parse(text: str) -> int:
+        text = text.strip()
+        if not _INTEGER_TEXT.fullmatch(text):
+            raise argparse.ArgumentTypeError(f"{_quote(text)} is not {what}")
         value = int(text)
+        if value < lo:
+            raise argparse.ArgumentTypeError(
+                f"{value} is negative: {what} is required" if lo == 0 else
+                f"must be at least {lo}, got {value}")
+        if value > hi:
+            raise argparse.ArgumentTypeError(f"{_quote(text)} is above the maximum {hi_text}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+#: argparse type: an integer in [0, MAX_SIZE] (a degree, a dimension, a count).
+non_negative_int = bounded_int(0, MAX_SIZE)
+#: argparse type: an integer in [1, MAX_SIZE].
+positive_int = bounded_int(1, MAX_SIZE)
+
+
+def timeout_seconds(text: str) -> float | None:
+    """argparse type for --timeout: a finite number of seconds in [0, MAX_TIMEOUT];
+    0 means no time limit (returned as None)."""
+    try:
+        value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a non-negative integer") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} is negative: a non-negative integer is "
-                                         "required")
-    return value
+        raise argparse.ArgumentTypeError(f"{_quote(text.strip())} is not a number of "
+                                         "seconds") from None
+    if not (math.isfinite(value) and 0 <= value <= MAX_TIMEOUT):
+        raise argparse.ArgumentTypeError(f"{_quote(text.strip())} must be a finite number of seconds "
+                                         f"in [0, {MAX_TIMEOUT}] (0: no limit)")
+    return value or None
+
+
+def output_file(suffix: str | None = None):
+    """argparse type for a file to write: refuse an empty name and an existing
+    directory, FIFO or socket (opening a FIFO for writing waits for a reader forever).
+    ``suffix``: the writer appends it to a name without it, so that name is checked."""
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError("an empty file name")
+        name = text if suffix is None or text.endswith(suffix) else text + suffix
+        try:
+            mode = os.stat(name).st_mode
+        except (OSError, ValueError):  # absent (to be created) or unreadable: the write says
+            return text
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
+                if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else None)
+        if kind:
+            raise argparse.ArgumentTypeError(f"{_quote(name)} is {kind}, not a file to write")
+        return text
+
+    parse.__name__ = "file"
+    return parse
+
+
+def add_timeout_option(p: argparse.ArgumentParser) -> None:
+    """--timeout SECONDS, validated the same way by every subcommand."""
+    p.add_argument("--timeout", type=timeout_seconds, default=600.0,
+                   help=f"wall-clock limit in seconds (default 600, at most {MAX_TIMEOUT}, "
+                        "0: no limit; exit 3 when hit)")
 
 
 def _one_line(text: str) -> str:
@@ -65,8 +154,9 @@ def _one_line(text: str) -> str:
 @contextmanager
 def time_limit(seconds: float | None):
     """Raise LimitExceeded after ``seconds`` of wall-clock time (main thread, Unix)."""
-    if seconds is not None and not seconds >= 0:  # negative or NaN
-        raise UsageError(f"--timeout must be a non-negative number of seconds, got {seconds}")
+    if seconds is not None and not 0 <= seconds <= MAX_TIMEOUT:  # negative, NaN, huge
+        raise UsageError(f"--timeout must be a number of seconds in [0, {MAX_TIMEOUT}], "
+                         f"got {seconds}")
     if not seconds or seconds == float("inf") or not hasattr(signal, "SIGALRM"):
         yield
         return
@@ -88,25 +178,30 @@ def limits_from_args(args) -> Limits:
     for name in ("max_degree", "max_terms", "max_tokens", "max_digits", "max_input_chars"):
         value = getattr(args, name, None)
         if value is not None:
-            if value < 0:
-                raise UsageError(f"--{name.replace('_', '-')} must be non-negative")
+            if not 0 <= value <= LIMIT_MAXIMA[name]:
+                raise UsageError(f"--{name.replace('_', '-')} must be in "
+                                 f"[0, {LIMIT_MAXIMA[name]}], got {value}")
             changes[name] = value
     return replace(DEFAULT_LIMITS, **changes)
+
+
+def add_limit_option(p: argparse.ArgumentParser, name: str, text: str) -> None:
+    """--max-NAME N for a field of Limits: an integer in [0, LIMIT_MAXIMA[name]]."""
+    top = LIMIT_MAXIMA[name]
+    p.add_argument("--" + name.replace("_", "-"), type=bounded_int(0, top), dest=name,
+                   help=f"{text} (default {getattr(DEFAULT_LIMITS, name)}, at most {top})")
 
 
 def add_common_options(p: argparse.ArgumentParser, target_help: str = "target polynomial") -> None:
     p.add_argument("--vars", help="comma-separated variable order (other names are errors)")
     p.add_argument("--params", help="comma-separated symbolic coefficient names")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--timeout", type=float, default=600.0,
-                   help="wall-clock limit in seconds (default 600; exit 3 when hit)")
-    p.add_argument("--max-degree", type=int, dest="max_degree", help="degree limit")
-    p.add_argument("--max-terms", type=int, dest="max_terms", help="term-count limit")
-    p.add_argument("--max-tokens", type=int, dest="max_tokens", help="token-count limit")
-    p.add_argument("--max-digits", type=int, dest="max_digits",
-                   help="limit on the digits of any number (default 2000)")
-    p.add_argument("--max-input-chars", type=int, dest="max_input_chars",
-                   help="limit on the length of the polynomial text (default 5000000)")
+    add_timeout_option(p)
+    add_limit_option(p, "max_degree", "degree limit")
+    add_limit_option(p, "max_terms", "term-count limit")
+    add_limit_option(p, "max_tokens", "token-count limit")
+    add_limit_option(p, "max_digits", "limit on the digits of any number")
+    add_limit_option(p, "max_input_chars", "limit on the length of the polynomial text")
 
 
 def print_summary(summary: dict, stream=None) -> None:
@@ -168,17 +263,48 @@ def print_evidence(summary: dict, stream=None) -> None:
 
 
 def read_input_file(path: str, what: str, max_bytes: int = 200_000_000) -> bytes:
-    p = Path(path)
+    """The bytes of a regular file, at most ``max_bytes`` of them (LimitExceeded beyond).
+
+    Anything else is refused before a byte is read: a directory, a FIFO (reading it
+    would wait for a writer forever), a device such as /dev/zero (endless, and its
+    size reads as 0), a socket. The file is opened without blocking and checked with
+    fstat on the open descriptor, so it cannot be swapped between check and read."""
     try:
-        if p.stat().st_size > max_bytes:
-            raise LimitExceeded(f"{what} {path} is larger than {max_bytes} bytes")
-        return p.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise ParseError(f"{what} {path!r} does not exist") from None
     except IsADirectoryError:
         raise ParseError(f"{what} {path!r} is a directory") from None
     except PermissionError:
         raise ParseError(f"{what} {path!r} cannot be read (permission denied)") from None
+    except OSError as exc:
+        raise ParseError(f"{what} {path!r} cannot be opened: {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            mode = info.st_mode
+            kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
+                    if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                    else "not a regular file")
+            raise ParseError(f"{what} {path!r} is {kind}, not a regular file")
+        if info.st_size > max_bytes:
+            raise LimitExceeded(f"{what} {path} is larger than {max_bytes} bytes")
+        chunks, size = [], 0
+        while size <= max_bytes:
+            chunk = os.read(fd, min(1 << 24, max_bytes + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        data = b"".join(chunks)
+    except OSError as exc:
+        raise ParseError(f"{what} {path!r} cannot be read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > max_bytes:  # it grew while being read
+        raise LimitExceeded(f"{what} {path} is larger than {max_bytes} bytes")
+    return data
 
 
 def cmd_check_model(args) -> int:
@@ -213,7 +339,7 @@ def cmd_check_model(args) -> int:
 
 
 def add_certificate_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--certificate", metavar="FILE",
+    p.add_argument("--certificate", metavar="FILE", type=output_file(),
                    help="write a proof certificate (checked by `exactformer check FILE`)")
     p.add_argument("--trace", action="store_true",
                    help="include the exact intermediate polynomials in the certificate")
@@ -288,7 +414,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_domain_option(p)
     p.add_argument("--degree", type=non_negative_int,
                    help="build for this degree (>= the target's)")
-    p.add_argument("--save-model", metavar="FILE", help="write the model as JSON")
+    p.add_argument("--save-model", metavar="FILE", type=output_file(),
+                   help="write the model as JSON")
     add_certificate_options(p)
     from .cli_scale import add_rung_options
     add_rung_options(p)
@@ -298,7 +425,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="model file (exactformer-model/1 JSON)")
     p.add_argument("--claim", required=True, help="the polynomial the model should compute")
     add_domain_option(p)
-    p.add_argument("--max-denominator", type=int, default=10**6, dest="max_denominator",
+    p.add_argument("--max-denominator", type=bounded_int(1, 2**2048, "2**2048"), default=10**6,
+                   dest="max_denominator",
                    help="for a float export (.npz/.pt): read each weight back as the nearest "
                         "rational with at most this denominator (default 10**6)")
     add_common_options(p)
@@ -315,8 +443,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="masked | softmax | relu | logdepth (default masked)")
     add_domain_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--timeout", type=float, default=600.0, help="wall-clock limit in seconds")
-    p.add_argument("--max-tokens", type=int, dest="max_tokens", help="token-count limit")
+    add_timeout_option(p)
+    add_limit_option(p, "max_degree", "degree limit")
+    add_limit_option(p, "max_tokens", "token-count limit")
     add_certificate_options(p)
     p.set_defaults(func=cmd_theorem)
 
@@ -369,10 +498,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("exactformer: interrupted", file=sys.stderr)
         return 130
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):  # a bug: one line, no traceback
+            return _internal_error(exc)
+        # Python refuses to print (or read) an integer of more than
+        # sys.get_int_max_str_digits() digits: a result too large to show is a limit.
+        print(f"exactformer: limit exceeded: a number has more than "
+              f"{sys.get_int_max_str_digits()} digits (lower the sizes or --max-digits)",
+              file=sys.stderr)
+        return EXIT_LIMIT
     except Exception as exc:  # a bug: still one line, never a traceback
-        print(f"exactformer: internal error: {type(exc).__name__}: {_one_line(exc)} "
-              "(this is a bug; please report it)", file=sys.stderr)
-        return EXIT_INTERNAL
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    """A bug: still one line on stderr, never a traceback (exit 4)."""
+    print(f"exactformer: internal error: {type(exc).__name__}: {_one_line(exc)} "
+          "(this is a bug; please report it)", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def console() -> None:

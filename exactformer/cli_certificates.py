@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from . import checker
+from .cli import add_timeout_option, output_file
 from .errors import CertificateError
 
 EXIT_VALID, EXIT_INVALID, EXIT_MALFORMED = checker.VALID, checker.INVALID, checker.MALFORMED
@@ -63,12 +64,13 @@ def register(subparsers) -> None:
                                             "2 malformed, 3 limit)")
     p.add_argument("certificate", help="certificate file (exactformer-certificate/1 JSON)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--timeout", type=float, default=600.0, help="wall-clock limit in seconds")
+    add_timeout_option(p)
     p.set_defaults(func=cmd_check)
 
     p = subparsers.add_parser("export", help="export a certificate as a Coq proof (.v)")
     p.add_argument("certificate", help="certificate file (exactformer-certificate/1 JSON)")
-    p.add_argument("--coq", required=True, metavar="FILE", help="the .v file to write")
+    p.add_argument("--coq", required=True, metavar="FILE", type=output_file(),
+                   help="the .v file to write")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--timeout", type=float, default=600.0, help="wall-clock limit in seconds")
+    add_timeout_option(p)
     p.set_defaults(func=cmd_export)

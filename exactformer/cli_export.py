@@ -15,7 +15,7 @@ import json
 
 from . import api
 from .cli import (non_negative_int, EXIT_PROVED, EXIT_REFUTED, UsageError, add_common_options,
-                  add_domain_option, limits_from_args, verdict_line)
+                  add_domain_option, limits_from_args, output_file, verdict_line)
 from .errors import ModelFormatError, ParseError
 
 
@@ -110,7 +110,8 @@ def register(subparsers) -> None:
                    help="masked | softmax | relu | logdepth (default masked)")
     p.add_argument("--degree", type=non_negative_int, help="build for this degree (>= the target's)")
     add_domain_option(p)
-    p.add_argument("--numpy", metavar="FILE.npz", help="write float64 arrays (.npz)")
-    p.add_argument("--torch", metavar="FILE.pt",
+    p.add_argument("--numpy", metavar="FILE.npz", type=output_file(".npz"),
+                   help="write float64 arrays (.npz)")
+    p.add_argument("--torch", metavar="FILE.pt", type=output_file(),
                    help="write a torch nn.Module state (needs exactformer[torch])")
     p.set_defaults(func=cmd_export_model)

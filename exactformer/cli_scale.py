@@ -15,11 +15,13 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from . import api
-from .cli import (EXIT_PROVED, EXIT_REFUTED, UsageError, limits_from_args, print_summary,
-                  read_input_file)
+from .cli import (EXIT_PROVED, EXIT_REFUTED, UsageError, bounded_int, limits_from_args,
+                  print_summary, read_input_file)
 from .verify.schwartz_zippel import DEFAULT_POINTS, DEFAULT_SAMPLE_BITS, verify_schwartz_zippel
 
 RUNG_CHOICES = ("exact", "schwartz-zippel")
+#: Most --points: each point is one exact forward pass, so more only costs time.
+MAX_POINTS = 100_000
 
 
 def add_rung_options(p: argparse.ArgumentParser) -> None:
@@ -29,9 +31,12 @@ def add_rung_options(p: argparse.ArgumentParser) -> None:
                         "evaluation at random points, probabilistic (not an exact proof)")
     p.add_argument("--probabilistic", dest="rung", action="store_const",
                    const="schwartz-zippel", help="same as --rung schwartz-zippel")
-    p.add_argument("--points", type=int, default=DEFAULT_POINTS,
-                   help=f"random points for schwartz-zippel (default {DEFAULT_POINTS})")
-    p.add_argument("--seed", type=int, help="seed the random points (default: system randomness)")
+    p.add_argument("--points", type=bounded_int(1, MAX_POINTS), default=DEFAULT_POINTS,
+                   help=f"random points for schwartz-zippel (default {DEFAULT_POINTS}, at most "
+                        f"{MAX_POINTS})")
+    p.add_argument("--seed", type=bounded_int(0, 2**256 - 1, "2**256 - 1"),
+                   help="seed the random points, an integer in [0, 2**256) (default: system "
+                        "randomness)")
     p.add_argument("--backend", choices=("auto", "sympy", "flint"),
                    help="exact polynomial backend (default auto: flint when installed and useful)")
 
@@ -40,9 +45,10 @@ def add_rung_options(p: argparse.ArgumentParser) -> None:
 def command_context(args) -> Iterator[None]:
     """Around every command: the --backend choice (if the command has one) and a
     block progress bar on stderr when it is a terminal and a run lasts over 1 s."""
-    from .engine.backends import using_backend
+    from .engine.backends import check_environment, using_backend
     from .engine.domains import flint_available
     from .engine.progress import terminal_progress
+    check_environment()
     backend = getattr(args, "backend", None)
     if backend == "flint" and not flint_available():
         raise UsageError("--backend flint needs python-flint: pip install -e '.[fast]'")

@@ -11,18 +11,8 @@ import json
 import sys
 
 from . import api
-from .cli import (non_negative_int, EXIT_PROVED, EXIT_REFUTED, UsageError, add_common_options, limits_from_args,
-                  verdict_line)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"--max-tokens-shown must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise UsageError(f"--max-tokens-shown must be at least 1, got {value}")
-    return value
+from .cli import (EXIT_PROVED, EXIT_REFUTED, add_common_options, limits_from_args,
+                  non_negative_int, output_file, positive_int, verdict_line)
 
 
 def cmd_explain(args) -> int:
@@ -59,10 +49,10 @@ def register(subparsers) -> None:
     p.add_argument("--construction", default="masked", help="construction to use (default masked)")
     p.add_argument("--domain", help="box for the relu construction, e.g. \"[-1,1]^2\"")
     p.add_argument("--degree", type=non_negative_int, help="build for this degree (>= the target's)")
-    p.add_argument("--markdown", metavar="FILE", help="write a Markdown report (figures go to "
+    p.add_argument("--markdown", metavar="FILE", type=output_file(), help="write a Markdown report (figures go to "
                                                       "FILE's stem + _figures/)")
-    p.add_argument("--html", metavar="FILE", help="write one self-contained HTML report")
-    p.add_argument("--max-tokens-shown", metavar="K", type=_positive, default=20,
+    p.add_argument("--html", metavar="FILE", type=output_file(), help="write one self-contained HTML report")
+    p.add_argument("--max-tokens-shown", metavar="K", type=positive_int, default=20,
                    dest="max_tokens_shown",
                    help="show at most K tokens (and blocks) in full (default 20)")
     p.set_defaults(func=cmd_explain)

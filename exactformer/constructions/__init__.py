@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import inspect
 
-from ..errors import ParseError
+from ..errors import LimitExceeded, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Model
-from ..poly import Target
+from ..poly import Target, n_monomials
 from .logdepth import build_logdepth
 from .masked import build_masked
 from .relu import build_relu
@@ -25,9 +25,32 @@ def build_model(target: Target, construction: str = "masked", degree: int | None
     except KeyError:
         raise ParseError(f"unknown construction {construction!r} (choose from "
                          f"{', '.join(sorted(CONSTRUCTIONS))})") from None
+    _check_size(target, degree, limits)
     if box is not None and "box" in inspect.signature(builder).parameters:
         return builder(target, degree=degree, limits=limits, box=box)
     return builder(target, degree=degree, limits=limits)
+
+
+def _check_size(target: Target, degree, limits: Limits) -> None:
+    """Refuse, before anything is built, a degree above ``limits.max_degree`` or a
+    (d, n) whose C(n+d, d) monomial tokens exceed ``limits.max_tokens``: every
+    monomial construction has one token per monomial of degree <= n."""
+    if degree is not None and (isinstance(degree, bool) or not isinstance(degree, int)
+                               or degree < 0):
+        raise ParseError(f"degree must be a non-negative integer, got {degree!r}")
+    n = target.degree if degree is None else degree
+    if n < target.degree:
+        raise ParseError(f"degree {n} is below the target's degree {target.degree}")
+    if n > limits.max_degree:
+        raise LimitExceeded(f"degree {n} exceeds the limit {limits.max_degree} "
+                            "(--max-degree)")
+    d = target.dimension
+    if d > limits.max_variables:
+        raise LimitExceeded(f"{d} variables exceed the limit {limits.max_variables}")
+    count = n_monomials(d, n)
+    if count > limits.max_tokens:
+        raise LimitExceeded(f"(d, n) = ({d}, {n}) needs {count} tokens, above the limit "
+                            f"{limits.max_tokens} (--max-tokens)")
 
 
 __all__ = ["CONSTRUCTIONS", "build_model", "build_masked", "build_softmax", "build_relu",

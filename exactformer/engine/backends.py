@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from itertools import compress, islice
 from typing import Callable, Iterator
 
+from ..errors import ExactformerError
 from ..model import Model
 from .domains import PolynomialDomain, flint_available, polynomial_domain
 from .interpreter import BlockTrace, Trace, run
@@ -33,6 +34,15 @@ BACKENDS = ("auto", "sympy", "flint")
 BACKEND_VARIABLE = "EXACTFORMER_BACKEND"
 
 
+#: Every environment variable exactformer reads, with the values it accepts. The
+#: command line validates them all before any command runs (exit 2 on a bad value).
+ENVIRONMENT_VARIABLES = {BACKEND_VARIABLE: BACKENDS}
+
+
+class BackendError(ExactformerError, ValueError):
+    """An unknown backend, or the flint backend without python-flint (exit 2)."""
+
+
 _CHOSEN: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "exactformer_backend", default=None)
 
@@ -41,7 +51,7 @@ _CHOSEN: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 def using_backend(backend: str | None) -> Iterator[None]:
     """Make ``backend`` the default of exact runs inside the ``with`` block."""
     if backend is not None and backend not in BACKENDS:
-        raise ValueError(f"unknown polynomial backend {backend!r} (use {', '.join(BACKENDS)})")
+        raise BackendError(f"unknown polynomial backend {backend!r} (use {', '.join(BACKENDS)})")
     token = _CHOSEN.set(backend)
     try:
         yield
@@ -54,10 +64,26 @@ def default_backend() -> str:
     chosen = _CHOSEN.get()
     if chosen is not None:
         return chosen
-    value = os.environ.get(BACKEND_VARIABLE, "auto").strip().lower() or "auto"
+    return environment_backend()
+
+
+def environment_backend() -> str:
+    """$EXACTFORMER_BACKEND ("auto" if unset or empty), validated: an unknown value, or
+    "flint" without python-flint, raises BackendError naming the variable."""
+    raw = os.environ.get(BACKEND_VARIABLE, "")
+    value = raw.strip().lower() or "auto"
     if value not in BACKENDS:
-        raise ValueError(f"{BACKEND_VARIABLE}={value!r} is not one of {', '.join(BACKENDS)}")
+        raise BackendError(f"{BACKEND_VARIABLE}={raw[:40]!r} is not one of "
+                           f"{', '.join(BACKENDS)} (unset it for auto)")
+    if value == "flint" and not flint_available():
+        raise BackendError(f"{BACKEND_VARIABLE}=flint needs python-flint (>= 0.8): "
+                           "pip install -e '.[fast]', or unset it")
     return value
+
+
+def check_environment() -> None:
+    """Validate every environment variable of :data:`ENVIRONMENT_VARIABLES`."""
+    environment_backend()
 
 
 def dense_products(model: Model) -> bool:
@@ -86,7 +112,10 @@ def backend_name(backend: str | None = None, model: Model | None = None) -> str:
     (:func:`dense_products`), sympy otherwise; both give identical polynomials."""
     backend = backend or default_backend()
     if backend not in BACKENDS:
-        raise ValueError(f"unknown polynomial backend {backend!r} (use {', '.join(BACKENDS)})")
+        raise BackendError(f"unknown polynomial backend {backend!r} (use {', '.join(BACKENDS)})")
+    if backend == "flint" and not flint_available():
+        raise BackendError("the flint backend needs python-flint (>= 0.8): "
+                           "pip install -e '.[fast]'")
     if backend == "auto":
         if not flint_available():
             return "sympy"

@@ -7,6 +7,7 @@ that names the offending place.
 from __future__ import annotations
 
 import json
+import re
 from fractions import Fraction
 from typing import Any
 
@@ -98,9 +99,9 @@ def strict_json_loads(text: str | bytes, what: str = "JSON",
         raise ModelFormatError(f"{what} contains {name}, which is not an exact number")
 
     def bounded_int(digits):  # int() refuses > 4300 digits with a bare ValueError
-        if len(digits) > 4000:
+        if len(digits) > MAX_NUMBER_DIGITS:
             raise ModelFormatError(f"{what} contains an integer with {len(digits)} digits, "
-                                   "more than 4000")
+                                   f"more than {MAX_NUMBER_DIGITS}")
         return int(digits)
 
     try:
@@ -133,16 +134,50 @@ def _only(obj: dict, keys: set, where: str):
         raise ModelFormatError(f"{where} has unknown field {extra[0]!r}")
 
 
+#: Most decimal digits of a number in a model file (numerator, denominator, or a
+#: decimal's digits plus its exponent): below Python's int <-> str conversion limit.
+MAX_NUMBER_DIGITS = 4000
+
+_FRACTION_TEXT = re.compile(r"\s*[+-]?(\d+)(?:/(\d+))?\s*", re.ASCII)
+_DECIMAL_TEXT = re.compile(r"\s*[+-]?(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\s*", re.ASCII)
+
+
+def exact_number(text: str, where: str) -> Fraction | None:
+    """The rational written as "p", "p/q" or a decimal ("-0.5", "1.5e3"), or None when
+    ``text`` is not such a number. A number with more than MAX_NUMBER_DIGITS digits
+    (``1e999999`` counts 1000000) is refused with LimitExceeded before it is built."""
+    m = _FRACTION_TEXT.fullmatch(text)
+    if m:
+        digits = max(len(m.group(1)), len(m.group(2) or ""))
+    else:
+        m = _DECIMAL_TEXT.fullmatch(text)
+        if not m or not (m.group(1) or m.group(2)):
+            return None
+        exponent = m.group(3) or "0"
+        scale = int(exponent) if len(exponent) < 12 else 10**12
+        digits = len(m.group(1)) + len(m.group(2) or "") + abs(scale)
+    if digits > MAX_NUMBER_DIGITS:
+        raise LimitExceeded(f"{where} has a number with about {digits} digits, more than "
+                            f"{MAX_NUMBER_DIGITS}")
+    try:
+        return Fraction(text)
+    except ZeroDivisionError:
+        raise ModelFormatError(f"{where} = {text[:40]!r} divides by zero") from None
+    except ValueError:
+        return None
+
+
 def _rational(text, where: str) -> Fraction:
     if isinstance(text, bool) or not isinstance(text, (str, int)):
         raise ModelFormatError(f"{where} must be an exact rational string like \"3/7\", "
                                f"got {json.dumps(text)[:40]}")
-    if isinstance(text, str) and (len(text) > 5000 or not text.strip()):
+    if isinstance(text, int):
+        return Fraction(text)  # the JSON reader bounds its digits
+    if len(text) > 5000 or not text.strip():
         raise ModelFormatError(f"{where} is not a rational of sane size")
-    try:
-        value = Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        raise ModelFormatError(f"{where} = {str(text)[:40]!r} is not an exact rational") from None
+    value = exact_number(text, where)
+    if value is None:
+        raise ModelFormatError(f"{where} = {text[:40]!r} is not an exact rational")
     return value
 
 
@@ -277,10 +312,10 @@ def _cells(tokens: int, size: int, where: str, limits: Limits) -> None:
 def _coefficient(text, where: str, limits: Limits):
     if not isinstance(text, str):
         raise ModelFormatError(f"{where} must be a string")
-    try:
-        return Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        pass
+    if len(text) <= 5000:
+        value = exact_number(text, where)
+        if value is not None:
+            return value
     try:
         return parse_coefficient(text, limits)
     except LimitExceeded:

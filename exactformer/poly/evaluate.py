@@ -19,30 +19,62 @@ from ..limits import DEFAULT_LIMITS, Limits
 from .syntax import NON_POLYNOMIAL_FUNCTIONS, Node, describe
 
 
+def _bits(value) -> int:
+    """Bits of the larger of |numerator| and denominator of a rational."""
+    return max(abs(int(value.numerator)).bit_length(), int(value.denominator).bit_length())
+
+
 def _bits_ok(value: Fraction, exponent: int, limits: Limits) -> bool:
-    bits = max(abs(value.numerator).bit_length(), value.denominator.bit_length())
-    return bits * abs(exponent) <= limits.max_digits * 4
+    return _bits(value) * abs(exponent) <= limits.max_digits * 4
+
+
+def _checked(value: Fraction, node: Node, limits: Limits) -> Fraction:
+    """``value``, or LimitExceeded when it has more than about ``max_digits`` digits.
+
+    Applied to the result of every sum, product and quotient of two numbers that
+    were themselves checked, so no intermediate grows past twice the limit and
+    every number stays printable (Python refuses to convert ints of more than
+    sys.get_int_max_str_digits() digits)."""
+    if _bits(value) > limits.max_digits * 4:
+        raise LimitExceeded(f"{describe(node)} has a number with more than "
+                            f"{limits.max_digits} digits")
+    return value
+
+
+def _poly_bits(p: PolyElement) -> int:
+    return max((_bits(c) for c in p.values()), default=0)
+
+
+def _checked_poly(p: PolyElement, node: Node, limits: Limits) -> PolyElement:
+    """``p``, or LimitExceeded when a coefficient has more than about max_digits digits."""
+    if _poly_bits(p) > limits.max_digits * 4:
+        raise LimitExceeded(f"{describe(node)} has a coefficient with more than "
+                            f"{limits.max_digits} digits")
+    return p
 
 
 def const_value(node: Node, limits: Limits = DEFAULT_LIMITS) -> Fraction:
     """The exact rational value of a tree made only of numbers, or NotAPolynomial."""
     kind = node[0]
     if kind == "num":
-        return node[1]
+        return _checked(node[1], node, limits)
     if kind == "neg":
         return -const_value(node[1], limits)
     if kind == "add":
-        return sum((const_value(c, limits) for c in node[1]), Fraction(0))
+        out = Fraction(0)
+        for c in node[1]:
+            out = _checked(out + const_value(c, limits), node, limits)
+        return out
     if kind == "mul":
         out = Fraction(1)
         for c in node[1]:
-            out *= const_value(c, limits)
+            out = _checked(out * const_value(c, limits), node, limits)
         return out
     if kind == "div":
         den = const_value(node[2], limits)
         if den == 0:
             raise ParseError(f"division by zero in {describe(node)}")
-        return const_value(node[1], limits) / den
+        return _checked(const_value(node[1], limits) / den, node, limits)
     if kind == "pow":
         base = const_value(node[1], limits)
         exp = const_value(node[2], limits)
@@ -247,18 +279,19 @@ def expand(node: Node, ring: PolyRing, names: dict[str, PolyElement],
     """Expand a call-free tree in ``ring`` (names maps symbol/constant -> generator)."""
     kind = node[0]
     if kind == "num":
-        v = node[1]
+        v = _checked(node[1], node, limits)
         return ring.ground_new(QQ(v.numerator, v.denominator))
     if kind in ("sym", "const"):
         return names[node[1]]
     if kind == "neg":
         return -expand(node[1], ring, names, limits)
     if kind == "add":
-        return sum_polys(ring, (expand(c, ring, names, limits) for c in node[1]))
+        return _checked_poly(sum_polys(ring, (expand(c, ring, names, limits) for c in node[1])),
+                             node, limits)
     if kind == "mul":
         out = ring.one
         for c in node[1]:
-            out = out * expand(c, ring, names, limits)
+            out = _checked_poly(out * expand(c, ring, names, limits), node, limits)
         return out
     if kind == "div":
         num = expand(node[1], ring, names, limits)
@@ -269,7 +302,7 @@ def expand(node: Node, ring: PolyRing, names: dict[str, PolyElement],
             )
         if not den:
             raise ParseError(f"division by zero in {describe(node)}")
-        return num.quo_ground(den.LC)
+        return _checked_poly(num.quo_ground(den.LC), node, limits)
     if kind == "pow":
         base = expand(node[1], ring, names, limits)
         e = exponent_of(node, limits)
@@ -285,5 +318,9 @@ def expand(node: Node, ring: PolyRing, names: dict[str, PolyElement],
             return ring.ground_new(QQ(r.numerator, r.denominator))
         if e < 0:
             raise NotAPolynomial(f"{describe(node)}: a negative power is not a polynomial")
-        return base**e
+        # the coefficients of base**e have at least e times the bits of base's largest
+        if _poly_bits(base) * e > limits.max_digits * 4:
+            raise LimitExceeded(f"{describe(node)} would have a coefficient with more than "
+                                f"{limits.max_digits} digits")
+        return _checked_poly(base**e, node, limits)
     raise ParseError(f"unexpected syntax node {kind!r}")
