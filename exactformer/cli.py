@@ -311,21 +311,13 @@ def cmd_check_model(args) -> int:
     if getattr(args, "rung", "exact") != "exact":
         from .cli_scale import cmd_check_model_probabilistic
         return cmd_check_model_probabilistic(args)
-    from .model import loads
     limits = limits_from_args(args)
-    data = read_input_file(args.model, "model file")
-    reconstruction = None
-    if data[:2] == b"PK":  # a zip archive: a float export (.npz / .pt), not exact JSON
-        from .cli_export import reconstruct_model_file
-        model, reconstruction = reconstruct_model_file(args.model, data, args.max_denominator)
-    else:
-        model = loads(data, limits)
+    model, reconstruction = load_model_file(args, limits)
     result = api.check_model(model, args.claim, variables=args.vars, params=args.params,
                              limits=limits, timeout=args.timeout, domain=args.domain)
     summary = result.summary()
     summary["model"] = args.model
-    if reconstruction:
-        summary["reconstruction"] = reconstruction
+    label_float_reading(summary, reconstruction, args)
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     else:
@@ -333,9 +325,33 @@ def cmd_check_model(args) -> int:
         if reconstruction:
             print(f"weights      {reconstruction}")
         print(f"claim        {summary['target']}")
-        print(verdict_line(summary))
+        print(verdict_line(summary) + summary.get("verdict_about", ""))
         print_evidence(summary)
     return EXIT_PROVED if result.proved else EXIT_REFUTED
+
+
+def load_model_file(args, limits: Limits):
+    """(Model, note or None) of ``args.model``: exact JSON, or a float file (.npz/.pt)
+    read by the one float-file reader, exactly unless --max-denominator asks to round."""
+    from .model import loads
+    data = read_input_file(args.model, "model file")
+    if data[:2] == b"PK":  # a zip archive: a float export (.npz / .pt), not exact JSON
+        from .cli_export import reconstruct_model_file
+        return reconstruct_model_file(args.model, data, getattr(args, "max_denominator", None))
+    return loads(data, limits), None
+
+
+def label_float_reading(summary: dict, reconstruction: str | None, args) -> None:
+    """Say in the summary how a float file was read; a rounded reading is labelled."""
+    if not reconstruction:
+        return
+    summary["reconstruction"] = reconstruction
+    rounded = getattr(args, "max_denominator", None) is not None
+    summary["float_reading"] = (f"rounded to denominators <= {args.max_denominator}"
+                                if rounded else "exact dyadic rationals")
+    if rounded:
+        summary["verdict_about"] = (" -- about the ROUNDED weights (--max-denominator), "
+                                    "not the floats stored in the file")
 
 
 def add_certificate_options(p: argparse.ArgumentParser) -> None:
@@ -425,10 +441,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", help="model file (exactformer-model/1 JSON)")
     p.add_argument("--claim", required=True, help="the polynomial the model should compute")
     add_domain_option(p)
-    p.add_argument("--max-denominator", type=bounded_int(1, 2**2048, "2**2048"), default=10**6,
-                   dest="max_denominator",
-                   help="for a float export (.npz/.pt): read each weight back as the nearest "
-                        "rational with at most this denominator (default 10**6)")
+    p.add_argument("--max-denominator", type=bounded_int(1, 2**2048, "2**2048"), default=None,
+                   dest="max_denominator", metavar="N",
+                   help="for a float file (.npz/.pt): by default every float is read as the "
+                        "exact dyadic rational it stores, so the verdict is about the file; "
+                        "with N, each weight is first ROUNDED to the nearest rational with "
+                        "denominator <= N (an explicit reconstruction, labelled in the output: "
+                        "the verdict is then about the rounded model, not the file)")
     add_common_options(p)
     from .cli_scale import add_rung_options
     add_rung_options(p)

@@ -15,8 +15,8 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from . import api
-from .cli import (EXIT_PROVED, EXIT_REFUTED, UsageError, bounded_int, limits_from_args,
-                  print_summary, read_input_file)
+from .cli import (EXIT_PROVED, EXIT_REFUTED, UsageError, bounded_int, label_float_reading,
+                  limits_from_args, load_model_file, print_summary, read_input_file)
 from .verify.schwartz_zippel import DEFAULT_POINTS, DEFAULT_SAMPLE_BITS, verify_schwartz_zippel
 
 RUNG_CHOICES = ("exact", "schwartz-zippel")
@@ -74,7 +74,9 @@ def _report(summary: dict, result, as_json: bool) -> int:
     else:
         if "dimension" in summary:
             print_summary(summary)
-        print(result.line())
+        if summary.get("reconstruction"):
+            print(f"weights      {summary['reconstruction']}")
+        print(result.line() + summary.get("verdict_about", ""))
         print(f"points       {len(result.points)} random points of S^{len(result.names)}, "
               f"|S| = 2^{result.sample_size.bit_length() - 1}, degree bound "
               f"{result.degree_bound}")
@@ -116,12 +118,13 @@ def cmd_check_model_probabilistic(args) -> int:
     limits = limits_from_args(args)
     start = time.perf_counter()
     deadline = time.monotonic() + args.timeout if args.timeout else None
-    model = loads(read_input_file(args.model, "model file"), limits)
+    model, reconstruction = load_model_file(args, limits)
     result = verify_schwartz_zippel(model, args.claim, points=args.points, seed=args.seed,
                                     limits=limits, deadline=deadline, variables=args.vars,
                                     params=args.params)
     summary = {"model": args.model, "claim": args.claim,
                "seconds": round(time.perf_counter() - start, 4)}
+    label_float_reading(summary, reconstruction, args)
     if not args.json:
         print(f"model        {args.model}: {model!r}")
     return _report(summary, result, args.json)

@@ -94,11 +94,12 @@ def test_cli_export_and_check_model_labels_the_reconstruction(tmp_path, capsys):
     code = main(["export-model", TEXT, "--construction", "relu", "--numpy", str(path)])
     out = capsys.readouterr().out
     assert code == 0 and "float64: numerical, not exact" in out and path.exists()
-    code = main(["check-model", str(path), "--claim", TEXT])
+    code = main(["check-model", str(path), "--claim", TEXT, "--max-denominator", "1000000"])
     out = capsys.readouterr().out
     assert code == 0 and "rational reconstruction" in out and "not about the floats in the file" in out
     assert "PROVED (exact on a box (sign certificates))" in out
-    code = main(["check-model", str(path), "--claim", TEXT + " + x", "--json"])
+    code = main(["check-model", str(path), "--claim", TEXT + " + x", "--json",
+                 "--max-denominator", "1000000"])
     data = json.loads(capsys.readouterr().out)
     assert code == 1 and data["difference"]["monomial"] == "x"
     assert "rational reconstruction" in data["reconstruction"]

@@ -277,11 +277,59 @@ def test_exact_dyadic_reading_is_the_float_itself():
 def test_cli_labels_the_reading_honestly(tmp_path, capsys):
     path = str(tmp_path / "m.npz")
     assert run_cli(capsys, ["export-model", "x/3 + 1", "--numpy", path])[0] == 0
+    # by default the file is read exactly: the float nearest 1/3 is not 1/3
     code, out, _ = run_cli(capsys, ["check-model", path, "--claim", "x/3 + 1", "--json"])
+    data = json.loads(out)
+    assert code == 1 and data["float_reading"] == "exact dyadic rationals"
+    assert "the verdict is about the floats in the file" in data["reconstruction"]
+    # rounding back to rationals is an explicit option, and the verdict says so
+    code, out, _ = run_cli(capsys, ["check-model", path, "--claim", "x/3 + 1", "--json",
+                                    "--max-denominator", "1000000"])
     data = json.loads(out)
     assert code == 0 and "limit_denominator(1000000)" in data["reconstruction"]
     assert "moved by the rounding" in data["reconstruction"]
     assert "not about the floats in the file" in data["reconstruction"]
+    assert "ROUNDED" in data["verdict_about"]
+    code, out, _ = run_cli(capsys, ["check-model", path, "--claim", "x/3 + 1",
+                                    "--max-denominator", "1000000"])
+    assert code == 0 and "PROVED" in out and "about the ROUNDED weights" in out
+
+
+def test_a_weight_that_amplifies_rounding_cannot_fake_a_proof(tmp_path, capsys):
+    """A channel 1e13*x read out with weight 1e-13: the floats compute x**2 + c*x with c
+    the exact product of the two stored floats (not 1). Read exactly, the file is
+    refuted for x**2 and for x**2 + x, and proved for what it computes."""
+    from fractions import Fraction
+    from exactformer.export.float_model import arrays_from_model, float_forward
+    config, arrays = arrays_from_model(build("x**2"))
+    N, D = arrays["embedding.base"].shape
+
+    def grow(a, axis):
+        return np.concatenate([a, np.zeros_like(a.take([0], axis=axis))], axis=axis)
+
+    arrays["embedding.base"] = grow(arrays["embedding.base"], 1)
+    coef = grow(arrays["embedding.coefficients"], 2)
+    coef[0, 1, D] = 1e13
+    arrays["embedding.coefficients"] = coef
+    ro = grow(arrays["readout.weight"], 1)
+    ro[1, D] = 1e-13
+    arrays["readout.weight"] = ro
+    for k in list(arrays):
+        if k.endswith((".wq", ".wk", ".wv")):
+            arrays[k] = grow(arrays[k], 0)
+        elif k.endswith(".wo"):
+            arrays[k] = grow(arrays[k], 1)
+    config = dict(config, width=D + 1)
+    evil = tmp_path / "evil.npz"
+    np.savez(evil, __config__=np.array(json.dumps(config, sort_keys=True)), **arrays)
+    y = float_forward(config, arrays, np.array([[1.0], [2.0], [3.0]]))
+    assert np.allclose(y, [2.0, 6.0, 12.0])  # the floats compute x**2 + x (nearly)
+    c = Fraction(1e13) * Fraction(1e-13)
+    assert c != 1
+    for claim in ("x**2", "x**2 + x"):
+        assert run_cli(capsys, ["check-model", str(evil), "--claim", claim])[0] == 1, claim
+    assert run_cli(capsys, ["check-model", str(evil), "--claim",
+                            f"x**2 + {c.numerator}/{c.denominator}*x"])[0] == 0
 
 
 # ------------------------------------------------------------------ refused files
