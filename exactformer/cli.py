@@ -21,8 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import api
-from .errors import (CertificateError, ExactformerError, LimitExceeded, ModelFormatError,
-                     NotAPolynomial, NotExact, ParseError, ShapeError)
+from .errors import (CertificateError, ExactformerError, InternalContradiction, LimitExceeded,
+                     ModelFormatError, NotAPolynomial, NotExact, ParseError, ShapeError)
 from .limits import DEFAULT_LIMITS, Limits
 
 EXIT_PROVED, EXIT_REFUTED, EXIT_BAD_INPUT, EXIT_LIMIT, EXIT_INTERNAL = 0, 1, 2, 3, 4
@@ -517,6 +517,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("exactformer: interrupted", file=sys.stderr)
         return 130
+    except InternalContradiction as exc:  # the tool caught itself: nothing is claimed
+        print(f"exactformer: internal error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_INTERNAL
     except ValueError as exc:
         if "integer string conversion" not in str(exc):  # a bug: one line, no traceback
             return _internal_error(exc)
@@ -542,4 +545,6 @@ def console() -> None:
 
 
 if __name__ == "__main__":
-    console()
+    # run the package's own module, so that its exception classes are the ones raised
+    from exactformer.cli import console as _console
+    _console()

@@ -19,7 +19,7 @@ import sys
 from functools import wraps
 from pathlib import Path
 
-from .cli import (non_negative_int, EXIT_INTERNAL, EXIT_PROVED, EXIT_REFUTED, UsageError,
+from .cli import (non_negative_int, output_file, EXIT_INTERNAL, EXIT_PROVED, EXIT_REFUTED, UsageError,
                   limits_from_args, read_input_file, verdict_line)
 from .errors import InternalContradiction
 
@@ -202,7 +202,8 @@ def register(subparsers) -> None:
                    help="time for refining the bound (default 20)")
     p.add_argument("--order", type=int, help="Taylor order K of the bound (default n+1)")
     p.add_argument("--samples", type=int, default=2000, help="grid points for the sampled error")
-    p.add_argument("--plot", metavar="PNG", help="draw error versus degree into this file")
+    p.add_argument("--plot", metavar="PNG", type=output_file(),
+                   help="draw error versus degree into this file")
     p.add_argument("--plot-degrees", dest="plot_degrees",
                    help="degrees for --plot, e.g. 2,4,8 (default: up to 9 up to --degree)")
     p.add_argument("--json", action="store_true", help="print one JSON object")

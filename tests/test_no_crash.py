@@ -303,7 +303,7 @@ def test_a_fifo_is_not_opened_for_reading(special_files):
 
 
 #: Options that write a file but do not use exactformer.cli.output_file yet.
-OUTPUT_TYPE_PENDING = {("approx", "--plot")}
+OUTPUT_TYPE_PENDING: set[tuple[str, str]] = set()
 
 
 def output_options() -> list[tuple[str, str]]:
