@@ -155,7 +155,9 @@ def test_torch_file_round_trip_and_check_model(tmp_path, capsys):
     capsys.readouterr()
     module = load_torch(str(path))
     assert module.config["blocks"][0]["activation"] == "softmax"
-    assert main(["check-model", str(path), "--claim", TEXT]) == 0
+    assert main(["check-model", str(path), "--claim", TEXT]) == 1  # read exactly: 1/7 is no float
+    assert "exact reading" in capsys.readouterr().out
+    assert main(["check-model", str(path), "--claim", TEXT, "--max-denominator", "1000000"]) == 0
     out = capsys.readouterr().out
     assert "float64 torch export" in out and "rational reconstruction" in out
     assert main(["check-model", str(path), "--claim", "x"]) == 1
