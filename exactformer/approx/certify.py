@@ -164,6 +164,19 @@ def chebyshev_sup_bound(coeffs: dict, d: int, K: int) -> Fraction:
     return Fraction(sum(abs(v) for v in ints.values()), L << (K * d))
 
 
+def _checked_count(value, name: str, lo: int, what: str, top: int) -> int:
+    """``value`` if it is an int in [lo, top]: ParseError below (or not an int),
+    LimitExceeded above."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ParseError(f"{name} must be an integer, got {str(value)[:40]!r}")
+    if value < lo:
+        kind = "non-negative" if lo == 0 else "positive" if lo == 1 else f">= {lo}"
+        raise ParseError(f"{name} must be a {kind} integer ({what}), got {value}")
+    if value > top:
+        raise LimitExceeded(f"{name} {value} exceeds the limit {top}")
+    return value
+
+
 def check_order(order, d: int) -> int:
     """``order`` itself if it is a valid Taylor order K for ``d`` variables.
 
@@ -176,13 +189,8 @@ def check_order(order, d: int) -> int:
     >>> check_order(3, 2)
     3
     """
-    if isinstance(order, bool) or not isinstance(order, int):
-        raise ParseError(f"order must be an integer, got {str(order)[:40]!r}")
-    if order < 0:
-        raise ParseError(f"order must be a non-negative integer (the Taylor order K of the "
-                         f"bound, 0 <= K <= {MAX_ORDER}), got {order}")
-    if order > MAX_ORDER:
-        raise LimitExceeded(f"order {order} exceeds the limit {MAX_ORDER}")
+    _checked_count(order, "order", 0, f"the Taylor order K of the bound, 0 <= K <= {MAX_ORDER}",
+                   MAX_ORDER)
     if math.comb(order + d, d) > MAX_TAYLOR_TERMS:
         raise LimitExceeded(f"order {order} in {d} variables needs {math.comb(order + d, d)} "
                             f"Taylor coefficients, more than the limit {MAX_TAYLOR_TERMS}")
@@ -383,13 +391,7 @@ def grid_side(d: int, count: int) -> int:
     """Points per axis of the sampling grid for about ``count`` points in d dimensions
     (at least 2: the box ends are always sampled). Refuses counts that are not
     positive integers and grids above MAX_SAMPLE_POINTS."""
-    if isinstance(count, bool) or not isinstance(count, int):
-        raise ParseError(f"samples must be an integer, got {str(count)[:40]!r}")
-    if count < 1:
-        raise ParseError(f"samples must be a positive integer (grid points for the sampled "
-                         f"error), got {count}")
-    if count > MAX_SAMPLE_POINTS:
-        raise LimitExceeded(f"samples {count} exceeds the limit {MAX_SAMPLE_POINTS}")
+    _checked_count(count, "samples", 1, "grid points for the sampled error", MAX_SAMPLE_POINTS)
     q = max(2, int(round(count ** (1 / d))))
     if q**d > MAX_SAMPLE_POINTS:
         raise LimitExceeded(f"the sampling grid has {q}^{d} = {q**d} points, more than the "
