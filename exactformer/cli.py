@@ -117,6 +117,16 @@ def timeout_seconds(text: str) -> float | None:
     return value or None
 
 
+def file_kind(mode: int) -> str | None:
+    """What a file of this st_mode is, in words; None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
+            if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "not a regular file")
+
+
 def output_file(suffix: str | None = None):
     """argparse type for a file to write: refuse an empty name and an existing
     directory, FIFO or socket (opening a FIFO for writing waits for a reader forever).
@@ -129,9 +139,8 @@ def output_file(suffix: str | None = None):
             mode = os.stat(name).st_mode
         except (OSError, ValueError):  # absent (to be created) or unreadable: the write says
             return text
-        kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
-                if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else None)
-        if kind:
+        kind = file_kind(mode)
+        if kind is not None and kind != "a device":  # /dev/null may be written to
             raise argparse.ArgumentTypeError(f"{_quote(name)} is {kind}, not a file to write")
         return text
 
@@ -282,12 +291,8 @@ def read_input_file(path: str, what: str, max_bytes: int = 200_000_000) -> bytes
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            mode = info.st_mode
-            kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)"
-                    if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
-                    else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-                    else "not a regular file")
-            raise ParseError(f"{what} {path!r} is {kind}, not a regular file")
+            raise ParseError(f"{what} {path!r} is {file_kind(info.st_mode)}, not a regular "
+                             "file")
         if info.st_size > max_bytes:
             raise LimitExceeded(f"{what} {path} is larger than {max_bytes} bytes")
         chunks, size = [], 0

@@ -34,7 +34,6 @@ def output_polynomial(model: Model, trace: Trace, claim: Target | None = None,
     which refuses any name that would live in two of them."""
     symbolic = readout_targets(model, limits)
     spaces = decision_names(model, claim, limits, symbolic)
-    variables = list(spaces.inputs)
     gens = spaces.symbols
     ring = PolyRing(tuple(sympy.Symbol(g) for g in gens), QQ)
     nvar = len(model.variables)
@@ -62,7 +61,7 @@ def output_polynomial(model: Model, trace: Trace, claim: Target | None = None,
     bias = model.readout.bias
     if bias:
         y += coef(len(model.readout.entries), bias)
-    return ring, y, len(variables)
+    return ring, y, len(spaces.inputs)
 
 
 def _graded_key(mon: tuple[int, ...]) -> tuple:
