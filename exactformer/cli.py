@@ -26,6 +26,8 @@ from .errors import (CertificateError, ExactformerError, InternalContradiction, 
 from .limits import DEFAULT_LIMITS, Limits
 
 EXIT_PROVED, EXIT_REFUTED, EXIT_BAD_INPUT, EXIT_LIMIT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+#: Not decided exactly; numerical evidence only (the mpmath rung). Never a proof.
+EXIT_NUMERICAL = 5
 
 #: One place maps error classes to exit codes (first match wins).
 EXIT_CODES: tuple[tuple[type, int], ...] = (
@@ -243,14 +245,31 @@ def verdict_line(summary: dict) -> str:
     return line
 
 
+def _fallback(args, exc: Exception) -> bool:
+    """True when --fallback mpmath is asked for and ``exc`` says the exact rungs cannot
+    decide (not a malformed input, not a limit)."""
+    return getattr(args, "fallback", None) == "mpmath" and isinstance(exc, (NotExact,
+                                                                            NotAPolynomial))
+
+
 def cmd_prove(args) -> int:
-    if getattr(args, "rung", "exact") != "exact":
+    rung = getattr(args, "rung", "exact")
+    if rung == "mpmath":
+        from .cli_numerical import cmd_prove_numerical
+        return cmd_prove_numerical(args)
+    if rung != "exact":
         from .cli_scale import cmd_prove_probabilistic
         return cmd_prove_probabilistic(args)
     limits = limits_from_args(args)
-    result = api.prove(args.expr, variables=args.vars, params=args.params,
-                       construction=args.construction, degree=args.degree, limits=limits,
-                       timeout=args.timeout, domain=args.domain)
+    try:
+        result = api.prove(args.expr, variables=args.vars, params=args.params,
+                           construction=args.construction, degree=args.degree,
+                           limits=limits, timeout=args.timeout, domain=args.domain)
+    except (NotExact, NotAPolynomial) as exc:
+        if not _fallback(args, exc):
+            raise
+        from .cli_numerical import cmd_prove_numerical
+        return cmd_prove_numerical(args, fallback_reason=_one_line(exc))
     if args.save_model:
         from .model import dumps
         Path(args.save_model).write_text(dumps(result.model) + "\n")
@@ -313,13 +332,23 @@ def read_input_file(path: str, what: str, max_bytes: int = 200_000_000) -> bytes
 
 
 def cmd_check_model(args) -> int:
-    if getattr(args, "rung", "exact") != "exact":
+    rung = getattr(args, "rung", "exact")
+    if rung == "mpmath":
+        from .cli_numerical import cmd_check_model_numerical
+        return cmd_check_model_numerical(args)
+    if rung != "exact":
         from .cli_scale import cmd_check_model_probabilistic
         return cmd_check_model_probabilistic(args)
     limits = limits_from_args(args)
     model, reconstruction = load_model_file(args, limits)
-    result = api.check_model(model, args.claim, variables=args.vars, params=args.params,
-                             limits=limits, timeout=args.timeout, domain=args.domain)
+    try:
+        result = api.check_model(model, args.claim, variables=args.vars, params=args.params,
+                                 limits=limits, timeout=args.timeout, domain=args.domain)
+    except (NotExact, NotAPolynomial) as exc:
+        if not _fallback(args, exc):
+            raise
+        from .cli_numerical import cmd_check_model_numerical
+        return cmd_check_model_numerical(args, fallback_reason=_one_line(exc))
     summary = result.summary()
     summary["model"] = args.model
     label_float_reading(summary, reconstruction, args)
@@ -375,6 +404,12 @@ def write_certificate_option(args, result, summary: dict) -> None:
         return
     if not result.verdict.holds:
         print("exactformer: no certificate written: the claim was refuted", file=sys.stderr)
+        return
+    if "pieces" in dict(result.verdict.evidence):
+        summary["certificate"] = None
+        print("exactformer: no certificate written: the proof split the box into pieces, and "
+              "a certificate holds a single-box proof (check each piece with --domain)",
+              file=sys.stderr)
         return
     from .certificate import certificate_for, write_certificate
     cert = certificate_for(result, trace=args.trace)

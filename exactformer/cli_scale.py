@@ -17,9 +17,11 @@ from typing import Iterator
 from . import api
 from .cli import (EXIT_PROVED, EXIT_REFUTED, UsageError, bounded_int, label_float_reading,
                   limits_from_args, load_model_file, print_summary, read_input_file)
+from .verify.numerical import DEFAULT_DPS, MAX_DPS, MIN_DPS
+from .verify.numerical import DEFAULT_POINTS as NUMERICAL_POINTS
 from .verify.schwartz_zippel import DEFAULT_POINTS, DEFAULT_SAMPLE_BITS, verify_schwartz_zippel
 
-RUNG_CHOICES = ("exact", "schwartz-zippel")
+RUNG_CHOICES = ("exact", "schwartz-zippel", "mpmath")
 #: Most --points: each point is one exact forward pass, so more only costs time.
 MAX_POINTS = 100_000
 
@@ -28,12 +30,21 @@ def add_rung_options(p: argparse.ArgumentParser) -> None:
     """--rung, --points, --seed and --backend (small options shared by prove and check-model)."""
     p.add_argument("--rung", choices=RUNG_CHOICES, default="exact",
                    help="exact (default): polynomial identity; schwartz-zippel: exact "
-                        "evaluation at random points, probabilistic (not an exact proof)")
+                        "evaluation at random points, probabilistic (not an exact proof); "
+                        "mpmath: interval evaluation at --dps digits, numerical evidence "
+                        "(exit 5, not a proof) or a rigorous refutation (exit 1)")
     p.add_argument("--probabilistic", dest="rung", action="store_const",
                    const="schwartz-zippel", help="same as --rung schwartz-zippel")
-    p.add_argument("--points", type=bounded_int(1, MAX_POINTS), default=DEFAULT_POINTS,
-                   help=f"random points for schwartz-zippel (default {DEFAULT_POINTS}, at most "
-                        f"{MAX_POINTS})")
+    p.add_argument("--fallback", choices=("mpmath",),
+                   help="try the exact rungs first; only when they cannot decide (softmax "
+                        "of unequal scores, an undecided relu sign, a non-polynomial claim) "
+                        "decide with the mpmath rung")
+    p.add_argument("--points", type=bounded_int(1, MAX_POINTS), default=None,
+                   help=f"points for schwartz-zippel (default {DEFAULT_POINTS}) or mpmath "
+                        f"(default {NUMERICAL_POINTS}), at most {MAX_POINTS}")
+    p.add_argument("--dps", type=bounded_int(MIN_DPS, MAX_DPS), default=DEFAULT_DPS,
+                   help=f"decimal digits of the mpmath rung's interval arithmetic (default "
+                        f"{DEFAULT_DPS}, {MIN_DPS} to {MAX_DPS})")
     p.add_argument("--seed", type=bounded_int(0, 2**256 - 1, "2**256 - 1"),
                    help="seed the random points, an integer in [0, 2**256) (default: system "
                         "randomness)")
@@ -57,14 +68,17 @@ def command_context(args) -> Iterator[None]:
 
 
 def _check_rung_args(args) -> None:
+    if getattr(args, "fallback", None):
+        raise UsageError("--fallback mpmath goes with the exact rung (it is tried first); "
+                         "it cannot be combined with --rung schwartz-zippel")
     if getattr(args, "certificate", None) or getattr(args, "trace", False):
         raise UsageError("--certificate records exact proofs only; it cannot be used with "
                          "--rung schwartz-zippel")
     if getattr(args, "domain", None):
         raise UsageError("--domain (a box) needs the exact rung; the Schwartz-Zippel rung "
                          "is for polynomial models")
-    if args.points < 1:
-        raise UsageError("--points must be at least 1")
+    if args.points is None:
+        args.points = DEFAULT_POINTS
 
 
 def _report(summary: dict, result, as_json: bool) -> int:

@@ -479,6 +479,13 @@ def _decision_names(model: Model, target: "_Claim", claim, readout, variables, p
                     limits: Limits) -> tuple[str, ...]:
     """The coordinates of a point: the model's inputs, the claim's other variables,
     the parameters, the constants, checked by the one name rule."""
+    return claim_name_spaces(model, target, claim, variables, params, limits).symbols
+
+
+def claim_name_spaces(model: Model, target, claim, variables, params, limits: Limits):
+    """The checked name spaces of ``model`` against a claim given as text (whose names
+    are ``target.names``, constants included) or as a Target, with ``--vars`` and
+    ``--params`` read exactly as the exact rung reads them (one rule for every rung)."""
     from ..poly.names import is_constant_name
     from ..poly.target import _check_names, _split_names
     from .names import decision_names
@@ -507,4 +514,4 @@ def _decision_names(model: Model, target: "_Claim", claim, readout, variables, p
         spaces = decision_names(
             model, None, limits, claim_variables=claim_vars, claim_params=claim_params,
             claim_constants=[n for n in target.names if is_constant_name(n)])
-    return spaces.symbols
+    return spaces
