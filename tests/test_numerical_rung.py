@@ -276,3 +276,39 @@ def test_api_validation():
         verify_numerically(build("x"), "x", dps=10**6)
     with pytest.raises(NotExact):
         verify_numerically(build("x"), "1/x", points=4, seed=0, box="[0,1]")
+
+
+def test_transcendental_readout_constants_take_their_true_values():
+    model = build("pi*x**2 + E*y")
+    assert verify_numerically(model, "pi*x**2 + E*y", points=8, seed=2).verdict == \
+        "numerical-agreement"
+    assert verify_numerically(model, "3.14159265358979*x**2 + E*y", points=8,
+                              seed=2).refuted
+    # sqrt(2) in the readout is the real square root
+    model = build("sqrt(2)*x")
+    assert verify_numerically(model, "sqrt(2)*x", points=4, seed=2).verdict == \
+        "numerical-agreement"
+    assert verify_numerically(model, "1.4142135623730950488*x", points=4, seed=2).refuted
+
+
+def test_symbolic_parameters_are_sampled_like_inputs():
+    model = build("a*x + b", params="a,b")
+    r = verify_numerically(model, "a*x + b", params="a,b", points=8, seed=4)
+    assert r.verdict == "numerical-agreement" and r.names == ("x", "a", "b")
+    assert verify_numerically(model, "a*x + b + a*b/10**40", params="a,b", points=8,
+                              seed=4).refuted
+    # the one name rule: an input declared a parameter is refused, as on every rung
+    from exactformer.errors import NameClash
+    with pytest.raises(NameClash):
+        verify_numerically(model, "a*x + b", params="a,b,x", points=2, seed=4)
+
+
+def test_points_are_corners_centre_then_hash_derived():
+    model = build("x*y")
+    r = verify_numerically(model, "x*y", box="[0,1]x[-2,3]", points=8, seed=9)
+    corners = {(Fraction(a), Fraction(b)) for a in (0, 1) for b in (-2, 3)}
+    assert set(r.points[:4]) == corners and r.points[4] == (Fraction(1, 2), Fraction(1, 2))
+    assert all(0 <= p[0] <= 1 and -2 <= p[1] <= 3 for p in r.points)
+    again = verify_numerically(model, "x*y", box="[0,1]x[-2,3]", points=8, seed=9)
+    other = verify_numerically(model, "x*y", box="[0,1]x[-2,3]", points=8, seed=10)
+    assert again.points == r.points and other.points[5:] != r.points[5:]
