@@ -167,23 +167,6 @@ class FloatDomain(MpmathDomain):
         return sympy.Float(value)
 
 
-#: exp is evaluated for arguments in [-EXP_RANGE, EXP_RANGE]; below, exp(z) is enclosed by
-#: [0, exp(-EXP_RANGE)] (exp is increasing and positive), above it is refused: the
-#: reduction of a huge argument would need as many digits as the argument has.
-EXP_RANGE = 10**8
-
-
-def interval_exp(ctx, z):
-    """An enclosure of exp over the interval z (see EXP_RANGE)."""
-    if z.b > EXP_RANGE:
-        raise NotExact(f"exp of a value up to {ctx.nstr(z.b, 8)} is too large to enclose")
-    if z.b < -EXP_RANGE:
-        return ctx.mpf([0, ctx.exp(ctx.mpf(-EXP_RANGE)).b])
-    if z.a < -EXP_RANGE:
-        return ctx.mpf([0, ctx.exp(ctx.mpf(z.b)).b])
-    return ctx.exp(z)
-
-
 class IntervalDomain(Domain):
     """mpmath interval arithmetic (``mpmath.iv``) at ``dps`` digits at one exact point.
 
@@ -221,6 +204,7 @@ class IntervalDomain(Domain):
 
     def softmax(self, scores: Sequence):
         top = max(self.ctx.mpf(s.b) for s in scores)
+        from .intervals import interval_exp
         exps = [interval_exp(self.ctx, s - top) for s in scores]
         total = exps[0]
         for e in exps[1:]:

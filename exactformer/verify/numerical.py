@@ -27,7 +27,8 @@ from fractions import Fraction
 from typing import Callable, Sequence
 
 from ..engine import IntervalDomain, MpmathDomain, run
-from ..engine.domains import interval_exp
+from ..engine.intervals import (interval_erf, interval_exp, interval_sigmoid, interval_tanh,
+                                interval_trig)
 from ..errors import LimitExceeded, NotExact, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Model
@@ -47,19 +48,15 @@ MAX_POINTS = 10_000
 #: Corners are sampled only for boxes of at most this dimension (2^16 corners).
 MAX_CORNER_DIMENSION = 16
 
-#: sin and cos are evaluated for arguments up to this size (argument reduction cost).
-TRIG_RANGE = 10**15
-
 #: Domain-separation tag of the point derivation of this rung.
 POINT_DERIVATION = "exactformer/mpmath-points/v1"
 ASSUMPTION = ("mpmath.iv encloses every operation and exp/log/sqrt/sin/cos rigorously "
               "(outward rounding)")
 NOT_A_PROOF = "numerical evidence only, not a proof"
 
-#: Functions a claim may use on this rung: each has a rigorous interval enclosure in
-#: mpmath.iv (tanh and sigmoid through exp: tanh z = 1 - 2/(exp(2z) + 1),
-#: sigmoid z = 1/(1 + exp(-z)), identities of real numbers).
-ANALYTIC_FUNCTIONS = ("exp", "log", "ln", "sqrt", "sin", "cos", "tanh", "sigmoid")
+#: Functions a claim may use on this rung: each has a rigorous interval enclosure
+#: (see :mod:`exactformer.engine.intervals`).
+ANALYTIC_FUNCTIONS = ("exp", "log", "ln", "sqrt", "sin", "cos", "tanh", "sigmoid", "erf")
 
 
 def _check_tree(node: Node, limits: Limits) -> None:
@@ -173,8 +170,6 @@ def evaluate_interval(node: Node, ctx, values: dict, limits: Limits):
         return base ** e if e else ctx.mpf(1)
     if kind == "call":
         name, arg = node[1], evaluate_interval(node[2], ctx, values, limits)
-        if name in ("sin", "cos") and max(abs(arg.a), abs(arg.b)) > TRIG_RANGE:
-            raise _Undefined(f"{describe(node)}: the argument is too large to reduce")
         if name == "exp":
             return interval_exp(ctx, arg)
         if name in ("log", "ln"):
@@ -185,14 +180,14 @@ def evaluate_interval(node: Node, ctx, values: dict, limits: Limits):
             if arg.a < 0:
                 raise _Undefined(f"{describe(node)}: square root of a value that may be < 0")
             return ctx.sqrt(arg)
-        if name == "sin":
-            return ctx.sin(arg)
-        if name == "cos":
-            return ctx.cos(arg)
+        if name in ("sin", "cos"):
+            return interval_trig(ctx, name, arg)
         if name == "tanh":
-            return 1 - 2 / (interval_exp(ctx, 2 * arg) + 1)
+            return interval_tanh(ctx, arg)
         if name == "sigmoid":
-            return 1 / (1 + interval_exp(ctx, -arg))
+            return interval_sigmoid(ctx, arg)
+        if name == "erf":
+            return interval_erf(ctx, arg)
     raise ParseError(f"unexpected syntax node {kind!r}")
 
 
