@@ -203,6 +203,53 @@ def add_limit_option(p: argparse.ArgumentParser, name: str, text: str) -> None:
                    help=f"{text} (default {getattr(DEFAULT_LIMITS, name)}, at most {top})")
 
 
+def add_polynomial_argument(p: argparse.ArgumentParser, help_text: str) -> None:
+    """The polynomial of a subcommand: an argument, ``-`` for stdin, or --file PATH."""
+    p.add_argument("expr", nargs="?", help=f'{help_text}; "-" reads it from stdin')
+    p.add_argument("--file", metavar="PATH", dest="expr_file",
+                   help="read the polynomial from a file instead of the argument")
+
+
+#: (attribute, file attribute, what) of the polynomial texts a command may read.
+_TEXT_INPUTS = (("expr", "expr_file", "polynomial"), ("claim", "claim_file", "claim"))
+
+
+def resolve_text_inputs(args) -> None:
+    """Replace "-" by stdin and --file/--claim-file PATH by the file's text, bounded by
+    --max-input-chars (UTF-8, at most 4 bytes a character, is read, then decoded)."""
+    limit = getattr(args, "max_input_chars", None) or DEFAULT_LIMITS.max_input_chars
+    for attr, file_attr, what in _TEXT_INPUTS:
+        if not hasattr(args, attr):
+            continue
+        value, path = getattr(args, attr), getattr(args, file_attr, None)
+        option = "--file" if file_attr == "expr_file" else "--claim-file"
+        if path is not None:
+            if value is not None:
+                raise UsageError(f"give the {what} as an argument or with {option}, not both")
+            data = read_input_file(path, f"{what} file", max_bytes=4 * limit + 4)
+            source = f"{what} file {path!r}"
+        elif value == "-":
+            data = sys.stdin.buffer.read(4 * limit + 5)
+            if len(data) > 4 * limit + 4:
+                raise LimitExceeded(f"the {what} on stdin is longer than the limit of "
+                                    f"{limit} characters")
+            source = f"the {what} on stdin"
+        elif value is None:
+            forms = ("an argument, --file PATH, or - for stdin" if attr == "expr" else
+                     "--claim TEXT, --claim-file PATH, or --claim - for stdin")
+            raise UsageError(f"a {what} is required: {forms}")
+        else:
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ParseError(f"{source} is not valid UTF-8 text") from None
+        if len(text) > limit:
+            raise LimitExceeded(f"{source} has {len(text)} characters, more than the limit "
+                                f"{limit} (--max-input-chars)")
+        setattr(args, attr, text.strip())
+
+
 def add_common_options(p: argparse.ArgumentParser, target_help: str = "target polynomial") -> None:
     p.add_argument("--vars", help="comma-separated variable order (other names are errors)")
     p.add_argument("--params", help="comma-separated symbolic coefficient names")
@@ -463,7 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("prove", help="build the transformer for a polynomial and prove it exact")
-    p.add_argument("expr", help='target polynomial, e.g. "3*x**2*y - y/7 + 2"')
+    add_polynomial_argument(p, 'target polynomial, e.g. "3*x**2*y - y/7 + 2"')
     add_common_options(p)
     p.add_argument("--construction", default="masked",
                    help="masked | softmax | relu | logdepth (default masked)")
@@ -479,7 +526,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check-model", help="check a model JSON file against a claimed polynomial")
     p.add_argument("model", help="model file (exactformer-model/1 JSON)")
-    p.add_argument("--claim", required=True, help="the polynomial the model should compute")
+    p.add_argument("--claim", help='the polynomial the model should compute ("-": read it '
+                                   "from stdin)")
+    p.add_argument("--claim-file", metavar="PATH", dest="claim_file",
+                   help="read the claim from a file")
     add_domain_option(p)
     p.add_argument("--max-denominator", type=bounded_int(1, 2**2048, "2**2048"), default=None,
                    dest="max_denominator", metavar="N",
@@ -525,8 +575,23 @@ def _protect_negative_expressions(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code (never raises, never prints a traceback)."""
+    """Entry point; returns the exit code (never raises, never prints a traceback).
+
+    An error is one line on stderr; with ``--json`` the same line is also the
+    ``error`` of ONE JSON object on stdout: {"verdict": "error", "exit_code": N, ...}."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    want_json = "--json" in argv
+    code, message = _run(argv)
+    if message is not None:
+        print(message, file=sys.stderr)
+        if want_json:
+            print(json.dumps({"verdict": "error", "exit_code": code, "error": message},
+                             sort_keys=True))
+    return code
+
+
+def _run(argv: list[str]) -> tuple[int, str | None]:
+    """(exit code, the one-line error message or None)."""
     parser = build_parser()
     try:
         args = parser.parse_args(_protect_negative_expressions(argv))
@@ -534,50 +599,44 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("a command is required (see exactformer --help)")
         from .cli_scale import command_context
         with time_limit(getattr(args, "timeout", None)), command_context(args):
-            return args.func(args)
+            resolve_text_inputs(args)
+            return args.func(args), None
     except UsageError as exc:
-        print(f"exactformer: usage error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_BAD_INPUT, f"exactformer: usage error: {_one_line(exc)}"
     except ExactformerError as exc:
         code = next(c for cls, c in EXIT_CODES if isinstance(exc, cls))
         label = "limit exceeded" if code == EXIT_LIMIT else "error"
-        print(f"exactformer: {label}: {_one_line(exc)}", file=sys.stderr)
-        return code
+        return code, f"exactformer: {label}: {_one_line(exc)}"
     except BrokenPipeError:
-        return 0
+        return 0, None
     except OSError as exc:  # a file that cannot be read or written: bad input, one line
         where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
-        print(f"exactformer: error: cannot access{where}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_BAD_INPUT, f"exactformer: error: cannot access{where}: {exc.strerror or exc}"
     except (MemoryError, RecursionError) as exc:
-        print(f"exactformer: limit exceeded: out of {'memory' if isinstance(exc, MemoryError) else 'stack'}",
-              file=sys.stderr)
-        return EXIT_LIMIT
+        what = "memory" if isinstance(exc, MemoryError) else "stack"
+        return EXIT_LIMIT, f"exactformer: limit exceeded: out of {what}"
     except KeyboardInterrupt:
-        print("exactformer: interrupted", file=sys.stderr)
-        return 130
+        return 130, "exactformer: interrupted"
     except InternalContradiction as exc:  # the tool caught itself: nothing is claimed
-        print(f"exactformer: internal error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_INTERNAL
+        return EXIT_INTERNAL, f"exactformer: internal error: {_one_line(exc)}"
     except ValueError as exc:
         if "integer string conversion" not in str(exc):  # a bug: one line, no traceback
             return _internal_error(exc)
         # Python refuses to print (or read) an integer of more than
         # sys.get_int_max_str_digits() digits: a result too large to show is a limit.
-        print(f"exactformer: limit exceeded: a number has more than "
-              f"{sys.get_int_max_str_digits()} digits (lower the sizes or --max-digits)",
-              file=sys.stderr)
-        return EXIT_LIMIT
+        return EXIT_LIMIT, (f"exactformer: limit exceeded: a number has more than "
+                            f"{sys.get_int_max_str_digits()} digits (lower the sizes or "
+                            "--max-digits)")
+    except SystemExit as exc:  # --help and --version exit 0 through argparse
+        return int(exc.code or 0), None
     except Exception as exc:  # a bug: still one line, never a traceback
         return _internal_error(exc)
 
 
-def _internal_error(exc: Exception) -> int:
-    """A bug: still one line on stderr, never a traceback (exit 4)."""
-    print(f"exactformer: internal error: {type(exc).__name__}: {_one_line(exc)} "
-          "(this is a bug; please report it)", file=sys.stderr)
-    return EXIT_INTERNAL
+def _internal_error(exc: Exception) -> tuple[int, str]:
+    """A bug: still one line, never a traceback (exit 4)."""
+    return EXIT_INTERNAL, (f"exactformer: internal error: {type(exc).__name__}: "
+                           f"{_one_line(exc)} (this is a bug; please report it)")
 
 
 def console() -> None:

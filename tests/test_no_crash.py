@@ -315,6 +315,8 @@ def output_options() -> list[tuple[str, str]]:
             if not a.option_strings or a.nargs == 0 or a in numeric:
                 continue
             text = f"{a.metavar or ''} {a.help or ''}".lower()
+            if (a.help or "").startswith("read "):  # an input (--file, --claim-file)
+                continue
             if getattr(a.type, "__name__", "") == "file" or re.search(
                     r"\bfile\b|\.npz|\.pt|png|\bwrite|\bdraw", text):
                 out.append((name, a.option_strings[0]))
