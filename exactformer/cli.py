@@ -193,6 +193,8 @@ def limits_from_args(args) -> Limits:
                 raise UsageError(f"--{name.replace('_', '-')} must be in "
                                  f"[0, {LIMIT_MAXIMA[name]}], got {value}")
             changes[name] = value
+    if "max_degree" in changes:  # one limit: an exponent above the degree limit is refused
+        changes["max_exponent"] = changes["max_degree"]
     return replace(DEFAULT_LIMITS, **changes)
 
 
@@ -255,7 +257,7 @@ def add_common_options(p: argparse.ArgumentParser, target_help: str = "target po
     p.add_argument("--params", help="comma-separated symbolic coefficient names")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_timeout_option(p)
-    add_limit_option(p, "max_degree", "degree limit")
+    add_limit_option(p, "max_degree", "degree limit (exponents included)")
     add_limit_option(p, "max_terms", "term-count limit")
     add_limit_option(p, "max_tokens", "token-count limit")
     add_limit_option(p, "max_digits", "limit on the digits of any number")
@@ -553,8 +555,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_domain_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_timeout_option(p)
-    add_limit_option(p, "max_degree", "degree limit")
+    add_limit_option(p, "max_degree", "degree limit (exponents included)")
+    add_limit_option(p, "max_terms", "term-count limit")
     add_limit_option(p, "max_tokens", "token-count limit")
+    add_limit_option(p, "max_digits", "limit on the digits of any number")
     add_certificate_options(p)
     p.set_defaults(func=cmd_theorem)
 

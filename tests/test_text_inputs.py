@@ -74,3 +74,15 @@ def test_json_errors_are_one_object_with_the_stderr_line(args):
     assert code in (2, 3)
     obj = json.loads(out)  # exactly one JSON object
     assert obj == {"verdict": "error", "exit_code": code, "error": err.strip()}
+
+
+def test_max_degree_governs_exponents_and_theorem_takes_the_limits():
+    assert cli(["prove", "x**1500", "--construction", "logdepth", "--max-degree", "2000"])[0] == 0
+    code, _, err = cli(["prove", "x**6", "--max-degree", "5"])
+    assert code == 3 and "exponent 6" in err
+    assert cli(["theorem", "--dim", "1", "--degree", "1500", "--construction", "logdepth",
+                "--max-degree", "2000"])[0] == 0
+    code, _, err = cli(["theorem", "--dim", "2", "--degree", "3", "--max-terms", "3"])
+    assert code == 3 and "--max-terms" in err
+    code, _, err = cli(["theorem", "--dim", "2", "--degree", "3", "--max-digits", "-1"])
+    assert code == 2
