@@ -252,6 +252,13 @@ def resolve_text_inputs(args) -> None:
         setattr(args, attr, text.strip())
 
 
+def add_construction_option(p: argparse.ArgumentParser) -> None:
+    """--construction, its choices listed from the one registry of constructions."""
+    from .constructions import CONSTRUCTIONS
+    p.add_argument("--construction", default="masked", choices=tuple(CONSTRUCTIONS),
+                   help=f"{' | '.join(CONSTRUCTIONS)} (default masked)")
+
+
 def add_common_options(p: argparse.ArgumentParser, target_help: str = "target polynomial") -> None:
     p.add_argument("--vars", help="comma-separated variable order (other names are errors)")
     p.add_argument("--params", help="comma-separated symbolic coefficient names")
@@ -514,8 +521,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("prove", help="build the transformer for a polynomial and prove it exact")
     add_polynomial_argument(p, 'target polynomial, e.g. "3*x**2*y - y/7 + 2"')
     add_common_options(p)
-    p.add_argument("--construction", default="masked",
-                   help="masked | softmax | relu | logdepth (default masked)")
+    add_construction_option(p)
     add_domain_option(p)
     p.add_argument("--degree", type=non_negative_int,
                    help="build for this degree (>= the target's)")
@@ -550,8 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dim", type=non_negative_int, required=True,
                    help="number of variables d")
     p.add_argument("--degree", type=non_negative_int, required=True, help="degree n")
-    p.add_argument("--construction", default="masked",
-                   help="masked | softmax | relu | logdepth (default masked)")
+    add_construction_option(p)
     add_domain_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_timeout_option(p)
