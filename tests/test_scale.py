@@ -332,3 +332,25 @@ def test_probabilistic_rung_refuses_huge_constant_powers(tmp_path, capsys):
     code = main(["check-model", str(path), "--claim", "x**2 + y + (2**(10**5))**(10**4)",
                  "--probabilistic"])
     assert code == 3 and "bits" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_honours_term_dumb_and_no_color(monkeypatch):
+    model = build("x**4 + y")
+    monkeypatch.setenv("TERM", "dumb")
+    assert not BlockProgressBar(_Terminal(), delay=0.0).enabled
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("NO_COLOR", "1")
+    stream = _Terminal()
+    bar = BlockProgressBar(stream, delay=0.0)
+    assert bar.enabled
+    with reporting(bar):
+        run_exact(model)
+    bar.close()
+    text = stream.getvalue()
+    assert "4/4 blocks" in text and text.isascii() and "\x1b" not in text
+    assert text.endswith("\r")  # erased: the next output starts on a clean line
