@@ -572,7 +572,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__package__}.{name}").register(sub)
+    for name, command in sub.choices.items():
+        if name in EXAMPLES and not command.epilog:
+            command.epilog = "examples:\n" + "\n".join(f"  {e}" for e in EXAMPLES[name])
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
+
+
+#: One or two examples per subcommand, shown at the end of its --help.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "prove": ('exactformer prove "3*x**2*y - y/7 + 2"',
+              "exactformer prove - --json < poly.txt"),
+    "check-model": ('exactformer check-model m.json --claim "x**2 - y"',
+                    'exactformer check-model m.json --claim "sigmoid(x)" --rung mpmath'),
+    "theorem": ("exactformer theorem --dim 3 --degree 5 --certificate thm.json",),
+    "demo": ("exactformer demo",),
+    "check": ("exactformer check cert.json",),
+    "export": ("exactformer export cert.json --coq proof.v",),
+    "export-model": ('exactformer export-model "x**2*y - 1/3" --numpy m.npz',),
+    "explain": ('exactformer explain "x**2*y - 1/3" --html report.html',),
+    "approx": ('exactformer approx "exp(x)" --degree 6 --domain=-1,1',),
+    "fit": ("exactformer fit data.csv --degree 3",),
+}
 
 
 def _protect_negative_expressions(argv: list[str]) -> list[str]:

@@ -86,3 +86,17 @@ def test_max_degree_governs_exponents_and_theorem_takes_the_limits():
     assert code == 3 and "--max-terms" in err
     code, _, err = cli(["theorem", "--dim", "2", "--degree", "3", "--max-digits", "-1"])
     assert code == 2
+
+
+def test_every_subcommand_shows_examples_that_parse():
+    import shlex
+    from exactformer.cli import EXAMPLES, build_parser
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) <= set(EXAMPLES), set(sub.choices) - set(EXAMPLES)
+    for name, command in sub.choices.items():
+        assert "examples:" in command.format_help()
+        for example in EXAMPLES[name]:
+            argv = shlex.split(example.split(" < ")[0])[1:]
+            args = parser.parse_args(argv)  # a usage error raises
+            assert args.command == name
