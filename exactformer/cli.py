@@ -26,7 +26,8 @@ from .errors import (CertificateError, ExactformerError, InternalContradiction, 
 from .limits import DEFAULT_LIMITS, Limits
 
 EXIT_PROVED, EXIT_REFUTED, EXIT_BAD_INPUT, EXIT_LIMIT, EXIT_INTERNAL = 0, 1, 2, 3, 4
-#: Not decided exactly; numerical evidence only (the mpmath rung). Never a proof.
+#: Not decided exactly: agreement on the mpmath rung (numerical evidence) or the
+#: Schwartz-Zippel rung (probabilistic). Never a proof; exit 0 is for exact proofs only.
 EXIT_NUMERICAL = 5
 
 #: One place maps error classes to exit codes (first match wins).
@@ -316,6 +317,8 @@ def cmd_prove(args) -> int:
     if rung != "exact":
         from .cli_scale import cmd_prove_probabilistic
         return cmd_prove_probabilistic(args)
+    from .cli_scale import check_exact_rung_options
+    check_exact_rung_options(args)
     limits = limits_from_args(args)
     try:
         result = api.prove(args.expr, variables=args.vars, params=args.params,
@@ -395,6 +398,8 @@ def cmd_check_model(args) -> int:
     if rung != "exact":
         from .cli_scale import cmd_check_model_probabilistic
         return cmd_check_model_probabilistic(args)
+    from .cli_scale import check_exact_rung_options
+    check_exact_rung_options(args)
     limits = limits_from_args(args)
     model, reconstruction = load_model_file(args, limits)
     try:

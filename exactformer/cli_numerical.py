@@ -15,7 +15,7 @@ import time
 from . import api
 from .cli import (EXIT_NUMERICAL, EXIT_REFUTED, UsageError, label_float_reading,
                   limits_from_args, load_model_file, print_summary)
-from .verify.numerical import DEFAULT_POINTS, verify_numerically
+from .verify.numerical import DEFAULT_DPS, DEFAULT_POINTS, verify_numerically
 
 
 def _check_args(args, fallback_reason: str | None) -> None:
@@ -25,6 +25,8 @@ def _check_args(args, fallback_reason: str | None) -> None:
                          "--rung mpmath")
     if args.points is None:
         args.points = DEFAULT_POINTS
+    if args.dps is None:
+        args.dps = DEFAULT_DPS
 
 
 def _deadline(args) -> float | None:

@@ -76,7 +76,7 @@ def test_real_softmax_agrees_numerically_and_says_it_is_not_a_proof(tmp_path, ca
     assert out["verdict"] == "numerical-agreement" and out["exact_proof"] is False
     assert out["rung"] == NUMERICAL and "not a proof" in out["not_a_proof"]
     assert out["point_count"] == 64 and out["agreement_digits"] >= 45
-    assert out["max_enclosure_width"] < 1e-45
+    assert float(out["max_enclosure_width"]) < 1e-45
     code = run_cli(tmp_path, softmax_model(), "--claim", "1/(1+exp(-x))", "--rung", "mpmath")
     text = capsys.readouterr().out
     assert code == 5 and "NUMERICAL AGREEMENT" in text and "not a proof" in text
@@ -157,6 +157,7 @@ def test_relu_sign_change_is_decided_exactly_by_splitting_the_box(tmp_path, caps
 def test_a_wrong_piece_refutes_the_box(tmp_path, capsys):
     code, out = run_json(tmp_path, capsys, HALF, "--claim", "x", "--domain", "[-1,1]")
     assert code == 1 and out["verdict"] == "refuted" and "[-1,0]" in out["detail"]
+    assert out["evidence"]["box"] == "[-1,1]" and out["evidence"]["refuted piece"] == "[-1,0]"
     # on [0,1] relu(x) = x: no split needed
     code, out = run_json(tmp_path, capsys, HALF, "--claim", "x", "--domain", "[0,1]")
     assert code == 0 and "pieces" not in out["evidence"]
@@ -258,7 +259,7 @@ def test_bad_claims_are_one_line_exit_2(tmp_path, capsys, claim, message):
 
 @pytest.mark.parametrize("args, code", [
     (["--dps", "5"], 2), (["--dps", "100000"], 2), (["--points", "0"], 2),
-    (["--points", "20000"], 3), (["--seed", "-1"], 2),
+    (["--points", "20000"], 2), (["--seed", "-1"], 2),
     (["--fallback", "mpmath", "--rung", "schwartz-zippel"], 2),
     (["--domain", "[0,1]^3"], 2),
 ])
@@ -334,3 +335,50 @@ def test_erf_and_gelu_style_claims_are_enclosed_rigorously():
     assert verify_numerically(model, "x*erf(1)/erf(1)", points=4, seed=0).verdict == \
         "numerical-agreement"
     assert verify_numerically(model, "x*erf(1)", points=4, seed=0).refuted
+
+
+def test_red_team_cases_huge_powers_overflowing_bounds_and_saturation(tmp_path, capsys):
+    # an odd power of a negative base with an exponent near the limit stays real
+    r = verify_numerically(ODD, "x*(-1)**999 + 2*x", points=8, seed=1)
+    assert r.verdict == "numerical-agreement"
+    code = run_cli(tmp_path, ODD, "--claim", "x**(10**100)", "--rung", "mpmath")
+    assert code == 3 and "exponent" in capsys.readouterr().err
+    # values beyond float range: no inf, no NaN, honest digits, valid JSON
+    code, out = run_json(tmp_path, capsys, ODD, "--claim", "x + 10**400 - 10**400",
+                         "--rung", "mpmath", "--points", "8")
+    assert code == 5 and out["agreement_digits"] == 0  # 10**400 at 50 digits cancels
+    big = relu_model(["x"], [{0: 1}, {0: -1}], [10**400, -10**400], 2)
+    code, out = run_json(tmp_path, capsys, big, "--claim",
+                         "10**400*x + (x + 10**15 - 10**15 - x + 1/10)*10**400",
+                         "--rung", "mpmath", "--dps", "10", "--domain", "[1,2]")
+    assert code == 5 and out["agreement_digits"] == 0  # 10% apart: no digit agrees
+    assert "Infinity" not in json.dumps(out)
+    # tanh and sigmoid saturate instead of refusing
+    assert verify_numerically(build("x"), "tanh(10**9*(x+2))*x", points=4,
+                              seed=0).verdict == "numerical-agreement"
+    assert verify_numerically(build("x"), "x + sigmoid(-10**9*(x+2))", points=4,
+                              seed=0).verdict == "numerical-agreement"
+
+
+def test_sampling_options_are_refused_on_the_exact_rung(tmp_path, capsys):
+    assert run_cli(tmp_path, ODD, "--claim", "x", "--domain", "[-1,1]", "--points", "5") == 2
+    assert "not to the exact rung" in capsys.readouterr().err
+    assert main(["prove", "x", "--dps", "30"]) == 2
+    assert main(["prove", "x", "--rung", "schwartz-zippel", "--dps", "30"]) == 2
+    assert main(["prove", "x", "--fallback", "mpmath", "--dps", "30"]) == 0
+
+
+def test_the_schwartz_zippel_rung_never_exits_0(tmp_path, capsys):
+    code, out = run_json(tmp_path, capsys, build("x**2 - y"), "--claim", "x**2 - y",
+                         "--rung", "schwartz-zippel")
+    assert code == 5 and out["verdict"] == "probabilistic-agreement"
+    assert out["exact_proof"] is False
+
+
+def test_sampled_coordinates_are_bounded(monkeypatch):
+    import exactformer.verify.numerical as numerical
+    monkeypatch.setattr(numerical, "MAX_COORDINATES", 100)
+    with pytest.raises(LimitExceeded, match="sampled coordinates"):
+        verify_numerically(build("x*y"), "x*y", points=51, seed=0)
+    assert verify_numerically(build("x*y"), "x*y", points=50, seed=0).verdict == \
+        "numerical-agreement"

@@ -286,16 +286,16 @@ def test_degree_domain_bounds_the_true_degree(weights, k):
 
 
 def test_cli_probabilistic_prove_is_labelled_and_refutation_exits_1(capsys, tmp_path):
-    assert main(["prove", "x**3*y - 2/7", "--rung", "schwartz-zippel", "--json", "--seed", "4"]) == 0
+    assert main(["prove", "x**3*y - 2/7", "--rung", "schwartz-zippel", "--json", "--seed", "4"]) == 5
     out = json.loads(capsys.readouterr().out)
     assert out["rung"] == SCHWARTZ_ZIPPEL and out["exact_proof"] is False
     assert set(out) >= {"verdict", "rung", "error_probability", "points", "tokens"}
-    assert main(["prove", "x**3*y - 2/7", "--probabilistic"]) == 0
+    assert main(["prove", "x**3*y - 2/7", "--probabilistic"]) == 5
     text = capsys.readouterr().out
     assert "HIGH PROBABILITY" in text and "not an exact proof" in text and "PROVED" not in text
     path = tmp_path / "sq.json"
     path.write_text(dumps(squaring_model(("x", "y"), 5)))
-    assert main(["check-model", str(path), "--claim", "(x+y+1)**32", "--probabilistic"]) == 0
+    assert main(["check-model", str(path), "--claim", "(x+y+1)**32", "--probabilistic"]) == 5
     assert main(["check-model", str(path), "--claim", "(x+y+1)**32 + x/10**9",
                  "--probabilistic", "--json"]) == 1
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["verdict"] == "refuted"

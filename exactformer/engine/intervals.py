@@ -42,14 +42,35 @@ def interval_trig(ctx, name: str, z):
     return ctx.sin(z) if name == "sin" else ctx.cos(z)
 
 
+#: Beyond |t| = SATURATION, tanh and sigmoid are enclosed by their saturation bounds.
+SATURATION = 10**6
+
+
+def _monotone(ctx, at_end, z):
+    """An increasing function over z, from enclosures at its two ends."""
+    return ctx.mpf([at_end(ctx.mpf(z.a)).a, at_end(ctx.mpf(z.b)).b])
+
+
 def interval_tanh(ctx, z):
-    """tanh t = 1 - 2 / (exp(2t) + 1)."""
-    return 1 - 2 / (interval_exp(ctx, 2 * z) + 1)
+    """tanh is increasing; tanh t = 1 - 2/(exp(2t) + 1), and for t > S > 0,
+    0 < 1 - tanh t = 2/(exp(2t) + 1) < 2 exp(-2S) (tanh is odd)."""
+    def at(p):
+        if p.a > SATURATION or p.b < -SATURATION:
+            tail = 2 * interval_exp(ctx, ctx.mpf(-2 * SATURATION))
+            return ctx.mpf([(1 - tail).a, 1]) if p.a > 0 else ctx.mpf([-1, (tail - 1).b])
+        return 1 - 2 / (interval_exp(ctx, 2 * p) + 1)
+    return _monotone(ctx, at, z)
 
 
 def interval_sigmoid(ctx, z):
-    """sigmoid t = 1 / (1 + exp(-t))."""
-    return 1 / (1 + interval_exp(ctx, -z))
+    """sigmoid t = 1/(1 + exp(-t)) is increasing; for t > S, 0 < 1 - sigmoid t < exp(-S),
+    and for t < -S, 0 < sigmoid t < exp(-S)."""
+    def at(p):
+        if p.a > SATURATION or p.b < -SATURATION:
+            tail = interval_exp(ctx, ctx.mpf(-SATURATION))
+            return ctx.mpf([(1 - tail).a, 1]) if p.a > 0 else ctx.mpf([0, tail.b])
+        return 1 / (1 + interval_exp(ctx, -p))
+    return _monotone(ctx, at, z)
 
 
 def _erf_point(ctx, t):

@@ -39,8 +39,8 @@ def reporting(callback: Progress | None) -> Iterator[Progress | None]:
 def _terminal_allows_a_bar(stream: TextIO) -> bool:
     """A bar is drawn only on a terminal that can redraw a line: not a pipe or a
     file, not TERM=dumb."""
-    import os
-    if os.environ.get("TERM") == "dumb":
+    from .backends import display_environment
+    if display_environment()[1]:
         return False
     try:
         return bool(stream.isatty())
@@ -73,14 +73,14 @@ class BlockProgressBar:
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled:
             return
-        import os
         from tqdm import tqdm
+        from .backends import display_environment
         total = max(total, 1)
         if self._bar is None or self._bar.total != total:
             self.close()
             self._bar = tqdm(total=total, unit="blocks", file=self.stream, leave=False,
                              delay=self.delay, ncols=self.width + 50, colour=None,
-                             ascii=True if os.environ.get("NO_COLOR") else None,
+                             ascii=True if display_environment()[0] else None,
                              bar_format="{bar} {n_fmt}/{total_fmt} blocks {elapsed}",
                              mininterval=0.1, dynamic_ncols=False)
         self._bar.update(done - self._bar.n)

@@ -167,7 +167,9 @@ def _verify_split(model: Model, claim: Target, box: Box, cut: tuple[int, Fractio
         verdict, _, y = _verify_on_box(model, claim, half, limits, deadline, budget)
         if not verdict.holds:
             detail = f"on the piece {half} of the box {box} (split at {model.variables[i]} = {r}): {verdict.detail}"
-            return replace(verdict, detail=detail), None, None
+            evidence = (("box", str(box)), ("refuted piece", str(half))) + tuple(
+                e for e in verdict.evidence if e[0] not in ("box", "refuted piece"))
+            return replace(verdict, detail=detail, evidence=evidence), None, None
         split = dict(verdict.evidence).get("pieces")
         pieces.extend(split.split("; ") if split else [str(half)])
         output = y

@@ -74,12 +74,15 @@ def _check_tree(node: Node, limits: Limits) -> None:
             stack.append(n[2])
         elif kind == "pow":
             try:
-                exponent_of(n, limits)
+                e = exponent_of(n, limits)
             except LimitExceeded:
                 raise
             except Exception:
                 raise ParseError(f"{describe(n)}: the exponent must be an integer "
                                  "constant") from None
+            if abs(e) > limits.max_exponent:
+                raise LimitExceeded(f"{describe(n)}: exponent {e} exceeds the limit "
+                                    f"{limits.max_exponent} (--max-degree)")
             stack.append(n[1])
         elif kind == "neg":
             stack.append(n[1])
@@ -166,8 +169,8 @@ def evaluate_interval(node: Node, ctx, values: dict, limits: Limits):
         if e < 0:
             if base.a <= 0 <= base.b:
                 raise _Undefined(f"{describe(node)} divides by a value that may be 0 there")
-            return 1 / base ** (-e)
-        return base ** e if e else ctx.mpf(1)
+            return 1 / interval_power(ctx, base, -e)
+        return interval_power(ctx, base, e)
     if kind == "call":
         name, arg = node[1], evaluate_interval(node[2], ctx, values, limits)
         if name == "exp":
@@ -189,6 +192,26 @@ def evaluate_interval(node: Node, ctx, values: dict, limits: Limits):
         if name == "erf":
             return interval_erf(ctx, arg)
     raise ParseError(f"unexpected syntax node {kind!r}")
+
+
+def interval_power(ctx, base, e: int):
+    """base**e for an integer e >= 0, from the powers of the ends' absolute values
+    (t -> t^e is increasing on [0, inf); even e: |t|^e; odd e: increasing on R)."""
+    if e == 0:
+        return ctx.mpf(1)
+
+    def up(end):  # |end|^e, an enclosure
+        return abs(ctx.mpf(end)) ** e
+    lo, hi = base.a, base.b
+    if e % 2:
+        low = up(lo) if lo >= 0 else -up(lo)
+        high = up(hi) if hi >= 0 else -up(hi)
+        return ctx.mpf([low.a, high.b])
+    if lo >= 0:
+        return ctx.mpf([up(lo).a, up(hi).b])
+    if hi <= 0:
+        return ctx.mpf([up(hi).a, up(lo).b])
+    return ctx.mpf([0, max(up(lo).b, up(hi).b)])
 
 
 class Claim:
@@ -226,7 +249,7 @@ class Claim:
             term = _rational(ctx, Fraction(int(c.numerator), int(c.denominator)))
             for g, e in zip(self.gens, mon):
                 if e:
-                    term = term * full[g] ** e
+                    term = term * interval_power(ctx, full[g], e)
             total = total + term
         return total
 
@@ -254,7 +277,7 @@ def _readout_value(entry, ctx, values: dict):
         term = _rational(ctx, Fraction(int(c.numerator), int(c.denominator)))
         for n, e in zip(names, mon):
             if e:
-                term = term * full[n] ** e
+                term = term * interval_power(ctx, full[n], e)
         total = total + term
     return total
 
@@ -265,10 +288,25 @@ def _finite(iv) -> bool:
     return all(end not in (finf, fninf, fnan) for end in iv._mpi_)
 
 
-def _up(iv) -> float:
-    """A float >= the upper end of the enclosure (reported bounds round up)."""
-    f = float(iv.b)
-    return math.nextafter(f, math.inf) if math.isfinite(f) else f
+def _upper_text(ctx, value) -> str:
+    """A short decimal >= the upper end of ``value`` (reported bounds round up; 'inf'
+    when unbounded, never a non-JSON float)."""
+    if not _finite(value):
+        return "inf"
+    import mpmath
+    bumped = ctx.mpf(value.b) * (1 + ctx.mpf(10) ** -3)  # covers the rounding to 3 digits
+    return mpmath.nstr(mpmath.mpf(bumped.b._mpi_[1]), 3)
+
+
+def _agreement_digits(ctx, relative, dps: int) -> int:
+    """floor(-log10(relative)) from an upper bound of log10 (a little lowered for the
+    float that carries it), within [0, dps]."""
+    if not _finite(relative):
+        return 0
+    if relative.b <= 0:
+        return dps
+    upper = float((ctx.log(ctx.mpf(relative.b)) / ctx.log(ctx.mpf(10))).b)
+    return max(0, min(dps, math.floor(-upper - 1e-9)))
 
 
 @dataclass(frozen=True)
@@ -281,8 +319,8 @@ class NumericalResult:
     points: tuple[tuple[Fraction, ...], ...]
     dps: int
     seed: int
-    max_width: float
-    max_difference: float
+    max_width: str
+    max_difference: str
     agreement_digits: int
     witness: dict | None = None
     detail: str = ""
@@ -325,31 +363,34 @@ def _text(iv) -> str:
     return str(iv)  # "[a, b]", ends rounded outward
 
 
+#: Most coordinates (points x dimension) one run may sample: each is an exact rational
+#: kept as evidence.
+MAX_COORDINATES = 2_000_000
+
+
 def sample_points(intervals: Sequence[tuple[Fraction, Fraction]], extra: int, count: int,
-                  model_bytes: bytes, claim_bytes: bytes, seed: int) -> list[tuple[Fraction, ...]]:
-    """``count`` exact rational points: box corners (at most count/2 of them, small
-    boxes only), the centre, then hash-derived points of the box; ``extra`` further
-    coordinates (parameters, claim variables the model lacks) range over [-1, 1]."""
+                  model_bytes: bytes, claim_bytes: bytes, seed: int):
+    """``count`` exact rational points, one at a time: box corners (at most count/2 of
+    them, small boxes only), the centre, then hash-derived points of the box; ``extra``
+    further coordinates (parameters, claim variables the model lacks) range over
+    [-1, 1] and are hash-derived in every point."""
     box = list(intervals) + [(Fraction(-1), Fraction(1))] * extra
     bits = 64
     scale = Fraction(1, 2 ** bits - 1)
-    raw = derive_points(model_bytes, POINT_DERIVATION.encode() + b"|" + claim_bytes, seed,
-                        count, len(box), bits)
-    points = [tuple(lo + (hi - lo) * c * scale for c, (lo, hi) in zip(row, box))
-              for row in raw]
     d = len(intervals)
-    fixed: list[tuple[Fraction, ...]] = []
-    if d <= MAX_CORNER_DIMENSION and 2 ** d <= count // 2:
-        for mask in range(2 ** d):
-            fixed.append(tuple(hi if mask >> i & 1 else lo
-                               for i, (lo, hi) in enumerate(intervals)))
-    fixed.append(tuple((lo + hi) / 2 for lo, hi in intervals))
-    out = []
-    for i, row in enumerate(points):
-        if i < len(fixed):  # corners and centre, the other coordinates hash-derived
-            row = fixed[i] + row[d:]
-        out.append(row)
-    return out
+    corners = d <= MAX_CORNER_DIMENSION and 2 ** d <= count // 2
+    fixed = (2 ** d if corners else 0) + 1
+    tagged = POINT_DERIVATION.encode() + b"|" + claim_bytes
+    for i in range(count):
+        row = derive_points(model_bytes, tagged, seed, 1, len(box), bits, first=i)[0]
+        point = tuple(lo + (hi - lo) * c * scale for c, (lo, hi) in zip(row, box))
+        if i < fixed:  # corners and centre, the other coordinates hash-derived
+            if i < fixed - 1:
+                head = tuple(hi if i >> j & 1 else lo for j, (lo, hi) in enumerate(intervals))
+            else:
+                head = tuple((lo + hi) / 2 for lo, hi in intervals)
+            point = head + point[d:]
+        yield point
 
 
 def verify_numerically(model: Model, claim, box: Box | str | None = None,
@@ -389,15 +430,18 @@ def verify_numerically(model: Model, claim, box: Box | str | None = None,
     if box.dimension != d:
         raise ParseError(f"box {box} has dimension {box.dimension}, the model has {d} inputs")
     from ..model import dumps
-    chosen = sample_points(box.intervals, len(names) - d, points, dumps(model).encode(),
+    if points * max(len(names), 1) > MAX_COORDINATES:
+        raise LimitExceeded(f"{points} points of {len(names)} coordinates exceed the limit of "
+                            f"{MAX_COORDINATES} sampled coordinates (lower --points)")
+    stream = sample_points(box.intervals, len(names) - d, points, dumps(model).encode(),
                            target.canonical.encode("ascii", "backslashreplace"), seed)
+    chosen: list[tuple[Fraction, ...]] = []
     ctx = IntervalDomain((), dps).ctx
-    max_width = 0.0
-    max_diff = 0.0
-    worst_rel = 0.0
-    for k, point in enumerate(chosen):
+    max_width = max_diff = worst_rel = ctx.mpf(0)
+    for k, point in enumerate(stream):
         if deadline is not None and time.monotonic() > deadline:
             raise LimitExceeded("time limit reached during interval evaluation")
+        chosen.append(point)
         domain = IntervalDomain(point[:d], dps)
         final = run(model, domain, record=False).final
         values = dict(zip(names, (domain.const(v) for v in point)))
@@ -419,22 +463,27 @@ def verify_numerically(model: Model, claim, box: Box | str | None = None,
                        **_plain_values(model, target, readout, point, names, d, dps)}
             detail = (f"at {where} the model lies in {_text(y)} and the claim in "
                       f"{_text(expected)}: the enclosures are disjoint, so the values differ")
-            return NumericalResult("refuted", names, tuple(chosen[:k + 1]), dps, seed,
-                                   _up(max(y.delta, expected.delta)), 0.0, 0, witness,
+            return NumericalResult("refuted", names, tuple(chosen), dps, seed,
+                                   _upper_text(ctx, max(y.delta, expected.delta)), "0", 0,
+                                   witness,
                                    detail)
-        width = _up(max(y.delta, expected.delta))
-        diff = _up(max(abs(y.b - expected.a), abs(expected.b - y.a)))
-        scale = max(1.0, float(abs(expected).a))
-        max_width, max_diff = max(max_width, width), max(max_diff, diff)
-        worst_rel = max(worst_rel, diff / scale)
+        width = ctx.mpf(max(y.delta, expected.delta).b)
+        diff = ctx.mpf(max(abs(y.b - expected.a), abs(expected.b - y.a)).b)
+        scale = ctx.mpf(max(ctx.mpf(1), ctx.mpf(abs(expected).a)).a)
+        relative = ctx.mpf((diff / scale).b) if _finite(diff) else diff
+        max_width = width if not _finite(width) or width.b > max_width.b else max_width
+        max_diff = diff if not _finite(diff) or diff.b > max_diff.b else max_diff
+        if not _finite(relative) or relative.b > worst_rel.b:
+            worst_rel = relative
         if progress is not None:
-            progress(k + 1, len(chosen))
-    digits = dps if worst_rel == 0 else max(0, min(dps, int(-math.log10(worst_rel))))
+            progress(k + 1, points)
+    digits = _agreement_digits(ctx, worst_rel, dps)
+    width_text, diff_text = _upper_text(ctx, max_width), _upper_text(ctx, max_diff)
     detail = (f"at {len(chosen)} points of {box} the enclosures of model and claim meet; "
               f"they agree to {digits} significant digits (|model - claim| <= "
-              f"{max_diff:.3g}, widest enclosure {max_width:.3g}) at {dps} digits")
-    return NumericalResult("numerical-agreement", names, tuple(chosen), dps, seed, max_width,
-                           max_diff, digits, None, detail)
+              f"{diff_text}, widest enclosure {width_text}) at {dps} digits")
+    return NumericalResult("numerical-agreement", names, tuple(chosen), dps, seed, width_text,
+                           diff_text, digits, None, detail)
 
 
 def _plain_values(model: Model, target: Claim, readout, point, names, d: int, dps: int) -> dict:

@@ -306,7 +306,11 @@ class SchwartzZippelResult:
         return self.verdict.holds
 
     def to_json(self) -> dict:
-        out = {**self.verdict.to_json(), "probabilistic": True,
+        # agreement is not an exact proof: its verdict is never "proved" (exit 5)
+        verdict = {**self.verdict.to_json()}
+        if self.holds:
+            verdict["verdict"] = PROBABILISTIC_AGREEMENT
+        out = {**verdict, "probabilistic": True,
                "exact_proof": False,
                "error_probability": _upper_float(self.error_probability),
                "error_bound": _bound_text(self),
@@ -354,6 +358,9 @@ def _bound_text(r: SchwartzZippelResult) -> str:
     return f"({r.degree_bound}/{r.sample_size})^{k} ~ {_upper_float(r.error_probability):.3g}"
 
 
+#: The JSON verdict of agreement on this rung (exit 5): probable, not proved.
+PROBABILISTIC_AGREEMENT = "probabilistic-agreement"
+
 #: Domain-separation tag of the point derivation (changes if the derivation does).
 POINT_DERIVATION = "exactformer/schwartz-zippel-points/v1"
 #: What the error probability assumes, stated wherever a result is reported.
@@ -372,7 +379,7 @@ def _canonical_claim(claim: "_Claim") -> bytes:
 
 
 def derive_points(model_bytes: bytes, claim_bytes: bytes, seed: int, count: int,
-                  dimension: int, sample_bits: int) -> list[tuple[int, ...]]:
+                  dimension: int, sample_bits: int, first: int = 0) -> list[tuple[int, ...]]:
     """``count`` points of [0, 2^b)^dimension, each coordinate b bits of
     SHAKE-256(tag, H(model), H(claim), seed, i, j): Fiat-Shamir style, so any change to
     the model, the claim or the seed changes every point, and nobody can choose a
@@ -384,7 +391,7 @@ def derive_points(model_bytes: bytes, claim_bytes: bytes, seed: int, count: int,
     nbytes = (sample_bits + 7) // 8
     mask = (1 << sample_bits) - 1
     out = []
-    for i in range(count):
+    for i in range(first, first + count):  # point i depends on i alone: derive any slice
         row = []
         for j in range(dimension):
             digest = hashlib.shake_256(head + f"\x00{i}\x00{j}".encode()).digest(nbytes)
