@@ -98,6 +98,10 @@ def certificate_from_proof(result, trace: bool = False, verify: bool = True) -> 
     if not result.verdict.holds:
         raise CertificateError("only a proved result has a certificate "
                                f"(this one is {result.verdict.verdict})")
+    pieces = dict(result.verdict.evidence).get("pieces")
+    if pieces:
+        raise CertificateError("the proof split the box into pieces and a certificate holds "
+                               f"a single-box proof: certify each piece with --domain ({pieces})")
     model: Model = result.model
     target = result.target
     if tuple(target.variables) != tuple(model.variables):

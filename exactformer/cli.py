@@ -26,6 +26,9 @@ from .errors import (CertificateError, ExactformerError, InternalContradiction, 
 from .limits import DEFAULT_LIMITS, Limits
 
 EXIT_PROVED, EXIT_REFUTED, EXIT_BAD_INPUT, EXIT_LIMIT, EXIT_INTERNAL = 0, 1, 2, 3, 4
+#: Not decided exactly: agreement on the mpmath rung (numerical evidence) or the
+#: Schwartz-Zippel rung (probabilistic). Never a proof; exit 0 is for exact proofs only.
+EXIT_NUMERICAL = 5
 
 #: One place maps error classes to exit codes (first match wins).
 EXIT_CODES: tuple[tuple[type, int], ...] = (
@@ -191,6 +194,8 @@ def limits_from_args(args) -> Limits:
                 raise UsageError(f"--{name.replace('_', '-')} must be in "
                                  f"[0, {LIMIT_MAXIMA[name]}], got {value}")
             changes[name] = value
+    if "max_degree" in changes:  # one limit: an exponent above the degree limit is refused
+        changes["max_exponent"] = changes["max_degree"]
     return replace(DEFAULT_LIMITS, **changes)
 
 
@@ -201,12 +206,66 @@ def add_limit_option(p: argparse.ArgumentParser, name: str, text: str) -> None:
                    help=f"{text} (default {getattr(DEFAULT_LIMITS, name)}, at most {top})")
 
 
+def add_polynomial_argument(p: argparse.ArgumentParser, help_text: str) -> None:
+    """The polynomial of a subcommand: an argument, ``-`` for stdin, or --file PATH."""
+    p.add_argument("expr", nargs="?", help=f'{help_text}; "-" reads it from stdin')
+    p.add_argument("--file", metavar="PATH", dest="expr_file",
+                   help="read the polynomial from a file instead of the argument")
+
+
+#: (attribute, file attribute, what) of the polynomial texts a command may read.
+_TEXT_INPUTS = (("expr", "expr_file", "polynomial"), ("claim", "claim_file", "claim"))
+
+
+def resolve_text_inputs(args) -> None:
+    """Replace "-" by stdin and --file/--claim-file PATH by the file's text, bounded by
+    --max-input-chars (UTF-8, at most 4 bytes a character, is read, then decoded)."""
+    limit = getattr(args, "max_input_chars", None) or DEFAULT_LIMITS.max_input_chars
+    for attr, file_attr, what in _TEXT_INPUTS:
+        if not hasattr(args, attr):
+            continue
+        value, path = getattr(args, attr), getattr(args, file_attr, None)
+        option = "--file" if file_attr == "expr_file" else "--claim-file"
+        if path is not None:
+            if value is not None:
+                raise UsageError(f"give the {what} as an argument or with {option}, not both")
+            data = read_input_file(path, f"{what} file", max_bytes=4 * limit + 4)
+            source = f"{what} file {path!r}"
+        elif value == "-":
+            data = sys.stdin.buffer.read(4 * limit + 5)
+            if len(data) > 4 * limit + 4:
+                raise LimitExceeded(f"the {what} on stdin is longer than the limit of "
+                                    f"{limit} characters")
+            source = f"the {what} on stdin"
+        elif value is None:
+            forms = ("an argument, --file PATH, or - for stdin" if attr == "expr" else
+                     "--claim TEXT, --claim-file PATH, or --claim - for stdin")
+            raise UsageError(f"a {what} is required: {forms}")
+        else:
+            continue
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ParseError(f"{source} is not valid UTF-8 text") from None
+        if len(text) > limit:
+            raise LimitExceeded(f"{source} has {len(text)} characters, more than the limit "
+                                f"{limit} (--max-input-chars)")
+        setattr(args, attr, text.strip())
+
+
+def add_construction_option(p: argparse.ArgumentParser) -> None:
+    """--construction, its choices listed from the one registry of constructions."""
+    from .constructions import CONSTRUCTIONS
+    p.add_argument("--construction", default="masked", choices=tuple(CONSTRUCTIONS),
+                   help=f"{' | '.join(CONSTRUCTIONS)} (default masked)")
+
+
 def add_common_options(p: argparse.ArgumentParser, target_help: str = "target polynomial") -> None:
     p.add_argument("--vars", help="comma-separated variable order (other names are errors)")
     p.add_argument("--params", help="comma-separated symbolic coefficient names")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_timeout_option(p)
-    add_limit_option(p, "max_degree", "degree limit")
+    add_limit_option(p, "max_degree", "degree limit (exponents included)")
     add_limit_option(p, "max_terms", "term-count limit")
     add_limit_option(p, "max_tokens", "token-count limit")
     add_limit_option(p, "max_digits", "limit on the digits of any number")
@@ -243,14 +302,33 @@ def verdict_line(summary: dict) -> str:
     return line
 
 
+def _fallback(args, exc: Exception) -> bool:
+    """True when --fallback mpmath is asked for and ``exc`` says the exact rungs cannot
+    decide (not a malformed input, not a limit)."""
+    return getattr(args, "fallback", None) == "mpmath" and isinstance(exc, (NotExact,
+                                                                            NotAPolynomial))
+
+
 def cmd_prove(args) -> int:
-    if getattr(args, "rung", "exact") != "exact":
+    rung = getattr(args, "rung", "exact")
+    if rung == "mpmath":
+        from .cli_numerical import cmd_prove_numerical
+        return cmd_prove_numerical(args)
+    if rung != "exact":
         from .cli_scale import cmd_prove_probabilistic
         return cmd_prove_probabilistic(args)
+    from .cli_scale import check_exact_rung_options
+    check_exact_rung_options(args)
     limits = limits_from_args(args)
-    result = api.prove(args.expr, variables=args.vars, params=args.params,
-                       construction=args.construction, degree=args.degree, limits=limits,
-                       timeout=args.timeout, domain=args.domain)
+    try:
+        result = api.prove(args.expr, variables=args.vars, params=args.params,
+                           construction=args.construction, degree=args.degree,
+                           limits=limits, timeout=args.timeout, domain=args.domain)
+    except (NotExact, NotAPolynomial) as exc:
+        if not _fallback(args, exc):
+            raise
+        from .cli_numerical import cmd_prove_numerical
+        return cmd_prove_numerical(args, fallback_reason=_one_line(exc))
     if args.save_model:
         from .model import dumps
         Path(args.save_model).write_text(dumps(result.model) + "\n")
@@ -313,13 +391,25 @@ def read_input_file(path: str, what: str, max_bytes: int = 200_000_000) -> bytes
 
 
 def cmd_check_model(args) -> int:
-    if getattr(args, "rung", "exact") != "exact":
+    rung = getattr(args, "rung", "exact")
+    if rung == "mpmath":
+        from .cli_numerical import cmd_check_model_numerical
+        return cmd_check_model_numerical(args)
+    if rung != "exact":
         from .cli_scale import cmd_check_model_probabilistic
         return cmd_check_model_probabilistic(args)
+    from .cli_scale import check_exact_rung_options
+    check_exact_rung_options(args)
     limits = limits_from_args(args)
     model, reconstruction = load_model_file(args, limits)
-    result = api.check_model(model, args.claim, variables=args.vars, params=args.params,
-                             limits=limits, timeout=args.timeout, domain=args.domain)
+    try:
+        result = api.check_model(model, args.claim, variables=args.vars, params=args.params,
+                                 limits=limits, timeout=args.timeout, domain=args.domain)
+    except (NotExact, NotAPolynomial) as exc:
+        if not _fallback(args, exc):
+            raise
+        from .cli_numerical import cmd_check_model_numerical
+        return cmd_check_model_numerical(args, fallback_reason=_one_line(exc))
     summary = result.summary()
     summary["model"] = args.model
     label_float_reading(summary, reconstruction, args)
@@ -376,6 +466,12 @@ def write_certificate_option(args, result, summary: dict) -> None:
     if not result.verdict.holds:
         print("exactformer: no certificate written: the claim was refuted", file=sys.stderr)
         return
+    if "pieces" in dict(result.verdict.evidence):
+        summary["certificate"] = None
+        print("exactformer: no certificate written: the proof split the box into pieces, and "
+              "a certificate holds a single-box proof (check each piece with --domain)",
+              file=sys.stderr)
+        return
     from .certificate import certificate_for, write_certificate
     cert = certificate_for(result, trace=args.trace)
     write_certificate(cert, path)
@@ -428,10 +524,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("prove", help="build the transformer for a polynomial and prove it exact")
-    p.add_argument("expr", help='target polynomial, e.g. "3*x**2*y - y/7 + 2"')
+    add_polynomial_argument(p, 'target polynomial, e.g. "3*x**2*y - y/7 + 2"')
     add_common_options(p)
-    p.add_argument("--construction", default="masked",
-                   help="masked | softmax | relu | logdepth (default masked)")
+    add_construction_option(p)
     add_domain_option(p)
     p.add_argument("--degree", type=non_negative_int,
                    help="build for this degree (>= the target's)")
@@ -444,7 +539,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check-model", help="check a model JSON file against a claimed polynomial")
     p.add_argument("model", help="model file (exactformer-model/1 JSON)")
-    p.add_argument("--claim", required=True, help="the polynomial the model should compute")
+    p.add_argument("--claim", help='the polynomial the model should compute ("-": read it '
+                                   "from stdin)")
+    p.add_argument("--claim-file", metavar="PATH", dest="claim_file",
+                   help="read the claim from a file")
     add_domain_option(p)
     p.add_argument("--max-denominator", type=bounded_int(1, 2**2048, "2**2048"), default=None,
                    dest="max_denominator", metavar="N",
@@ -463,13 +561,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dim", type=non_negative_int, required=True,
                    help="number of variables d")
     p.add_argument("--degree", type=non_negative_int, required=True, help="degree n")
-    p.add_argument("--construction", default="masked",
-                   help="masked | softmax | relu | logdepth (default masked)")
+    add_construction_option(p)
     add_domain_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_timeout_option(p)
-    add_limit_option(p, "max_degree", "degree limit")
+    add_limit_option(p, "max_degree", "degree limit (exponents included)")
+    add_limit_option(p, "max_terms", "term-count limit")
     add_limit_option(p, "max_tokens", "token-count limit")
+    add_limit_option(p, "max_digits", "limit on the digits of any number")
     add_certificate_options(p)
     p.set_defaults(func=cmd_theorem)
 
@@ -478,7 +577,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__package__}.{name}").register(sub)
+    for name, command in sub.choices.items():
+        if name in EXAMPLES and not command.epilog:
+            command.epilog = "examples:\n" + "\n".join(f"  {e}" for e in EXAMPLES[name])
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
+
+
+#: One or two examples per subcommand, shown at the end of its --help.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "prove": ('exactformer prove "3*x**2*y - y/7 + 2"',
+              "exactformer prove - --json < poly.txt"),
+    "check-model": ('exactformer check-model m.json --claim "x**2 - y"',
+                    'exactformer check-model m.json --claim "sigmoid(x)" --rung mpmath'),
+    "theorem": ("exactformer theorem --dim 3 --degree 5 --certificate thm.json",),
+    "demo": ("exactformer demo",),
+    "check": ("exactformer check cert.json",),
+    "export": ("exactformer export cert.json --coq proof.v",),
+    "export-model": ('exactformer export-model "x**2*y - 1/3" --numpy m.npz',),
+    "explain": ('exactformer explain "x**2*y - 1/3" --html report.html',),
+    "approx": ('exactformer approx "exp(x)" --degree 6 --domain=-1,1',),
+    "fit": ("exactformer fit data.csv --degree 3",),
+}
 
 
 def _protect_negative_expressions(argv: list[str]) -> list[str]:
@@ -490,8 +610,23 @@ def _protect_negative_expressions(argv: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code (never raises, never prints a traceback)."""
+    """Entry point; returns the exit code (never raises, never prints a traceback).
+
+    An error is one line on stderr; with ``--json`` the same line is also the
+    ``error`` of ONE JSON object on stdout: {"verdict": "error", "exit_code": N, ...}."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    want_json = "--json" in argv
+    code, message = _run(argv)
+    if message is not None:
+        print(message, file=sys.stderr)
+        if want_json:
+            print(json.dumps({"verdict": "error", "exit_code": code, "error": message},
+                             sort_keys=True))
+    return code
+
+
+def _run(argv: list[str]) -> tuple[int, str | None]:
+    """(exit code, the one-line error message or None)."""
     parser = build_parser()
     try:
         args = parser.parse_args(_protect_negative_expressions(argv))
@@ -499,50 +634,44 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError("a command is required (see exactformer --help)")
         from .cli_scale import command_context
         with time_limit(getattr(args, "timeout", None)), command_context(args):
-            return args.func(args)
+            resolve_text_inputs(args)
+            return args.func(args), None
     except UsageError as exc:
-        print(f"exactformer: usage error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_BAD_INPUT, f"exactformer: usage error: {_one_line(exc)}"
     except ExactformerError as exc:
         code = next(c for cls, c in EXIT_CODES if isinstance(exc, cls))
         label = "limit exceeded" if code == EXIT_LIMIT else "error"
-        print(f"exactformer: {label}: {_one_line(exc)}", file=sys.stderr)
-        return code
+        return code, f"exactformer: {label}: {_one_line(exc)}"
     except BrokenPipeError:
-        return 0
+        return 0, None
     except OSError as exc:  # a file that cannot be read or written: bad input, one line
         where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
-        print(f"exactformer: error: cannot access{where}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_BAD_INPUT, f"exactformer: error: cannot access{where}: {exc.strerror or exc}"
     except (MemoryError, RecursionError) as exc:
-        print(f"exactformer: limit exceeded: out of {'memory' if isinstance(exc, MemoryError) else 'stack'}",
-              file=sys.stderr)
-        return EXIT_LIMIT
+        what = "memory" if isinstance(exc, MemoryError) else "stack"
+        return EXIT_LIMIT, f"exactformer: limit exceeded: out of {what}"
     except KeyboardInterrupt:
-        print("exactformer: interrupted", file=sys.stderr)
-        return 130
+        return 130, "exactformer: interrupted"
     except InternalContradiction as exc:  # the tool caught itself: nothing is claimed
-        print(f"exactformer: internal error: {_one_line(exc)}", file=sys.stderr)
-        return EXIT_INTERNAL
+        return EXIT_INTERNAL, f"exactformer: internal error: {_one_line(exc)}"
     except ValueError as exc:
         if "integer string conversion" not in str(exc):  # a bug: one line, no traceback
             return _internal_error(exc)
         # Python refuses to print (or read) an integer of more than
         # sys.get_int_max_str_digits() digits: a result too large to show is a limit.
-        print(f"exactformer: limit exceeded: a number has more than "
-              f"{sys.get_int_max_str_digits()} digits (lower the sizes or --max-digits)",
-              file=sys.stderr)
-        return EXIT_LIMIT
+        return EXIT_LIMIT, (f"exactformer: limit exceeded: a number has more than "
+                            f"{sys.get_int_max_str_digits()} digits (lower the sizes or "
+                            "--max-digits)")
+    except SystemExit as exc:  # --help and --version exit 0 through argparse
+        return int(exc.code or 0), None
     except Exception as exc:  # a bug: still one line, never a traceback
         return _internal_error(exc)
 
 
-def _internal_error(exc: Exception) -> int:
-    """A bug: still one line on stderr, never a traceback (exit 4)."""
-    print(f"exactformer: internal error: {type(exc).__name__}: {_one_line(exc)} "
-          "(this is a bug; please report it)", file=sys.stderr)
-    return EXIT_INTERNAL
+def _internal_error(exc: Exception) -> tuple[int, str]:
+    """A bug: still one line, never a traceback (exit 4)."""
+    return EXIT_INTERNAL, (f"exactformer: internal error: {type(exc).__name__}: "
+                           f"{_one_line(exc)} (this is a bug; please report it)")
 
 
 def console() -> None:

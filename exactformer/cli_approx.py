@@ -20,7 +20,7 @@ from functools import wraps
 from pathlib import Path
 
 from .cli import (non_negative_int, output_file, EXIT_INTERNAL, EXIT_PROVED, EXIT_REFUTED, UsageError,
-                  limits_from_args, read_input_file, verdict_line)
+                  add_polynomial_argument, limits_from_args, read_input_file, verdict_line)
 from .errors import InternalContradiction
 
 #: Largest --timeout of approx and fit, in seconds (30 days; larger values overflow the
@@ -189,8 +189,8 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "approx", help="approximate a continuous function: exact polynomial, proved "
                        "model, certified error bound")
-    p.add_argument("expr", help='function, e.g. "exp(x)*cos(3*y)" (exp, log, sin, cos, '
-                                'sqrt, abs, + - * /, integer powers)')
+    add_polynomial_argument(p, 'function, e.g. "exp(x)*cos(3*y)" (exp, log, sin, cos, '
+                               'sqrt, abs, + - * /, integer powers)')
     p.add_argument("--degree", type=non_negative_int, required=True, help="total degree n (= blocks)")
     p.add_argument("--domain", default="-1,1",
                    help="box: 'a,b' for every variable or 'a,b;c,d;...' (default -1,1)")

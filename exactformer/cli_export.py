@@ -15,6 +15,7 @@ import json
 
 from . import api
 from .cli import (non_negative_int, EXIT_PROVED, EXIT_REFUTED, UsageError, add_common_options,
+                  add_construction_option, add_polynomial_argument,
                   add_domain_option, limits_from_args, output_file, verdict_line)
 from .errors import ModelFormatError, ParseError
 
@@ -104,10 +105,9 @@ def register(subparsers) -> None:
     """Add ``export-model`` to the exactformer command line."""
     p = subparsers.add_parser("export-model",
                               help="prove, then export the model as floats (numpy/torch)")
-    p.add_argument("expr", help="target polynomial")
+    add_polynomial_argument(p, "target polynomial")
     add_common_options(p)
-    p.add_argument("--construction", default="masked",
-                   help="masked | softmax | relu | logdepth (default masked)")
+    add_construction_option(p)
     p.add_argument("--degree", type=non_negative_int, help="build for this degree (>= the target's)")
     add_domain_option(p)
     p.add_argument("--numpy", metavar="FILE.npz", type=output_file(".npz"),

@@ -3,8 +3,9 @@
 
 A probabilistic result prints "HOLDS WITH HIGH PROBABILITY ... not an exact
 proof" and its JSON carries ``rung``, ``error_probability``, ``points`` and
-``exact_proof: false``; its "verdict" is "proved" (exit 0) only in that labelled
-sense. A refutation by this rung is exact: a point where the values differ.
+``exact_proof: false``; its "verdict" is "probabilistic-agreement" and the exit code
+5 (not decided exactly), never 0. A refutation by this rung is exact: a point where
+the values differ (exit 1).
 """
 from __future__ import annotations
 
@@ -15,25 +16,36 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from . import api
-from .cli import (EXIT_PROVED, EXIT_REFUTED, UsageError, bounded_int, label_float_reading,
+from .cli import (EXIT_NUMERICAL, EXIT_REFUTED, UsageError, bounded_int, label_float_reading,
                   limits_from_args, load_model_file, print_summary, read_input_file)
+from .verify.numerical import DEFAULT_DPS, MAX_DPS, MIN_DPS
+from .verify.numerical import DEFAULT_POINTS as NUMERICAL_POINTS
 from .verify.schwartz_zippel import DEFAULT_POINTS, DEFAULT_SAMPLE_BITS, verify_schwartz_zippel
 
-RUNG_CHOICES = ("exact", "schwartz-zippel")
-#: Most --points: each point is one exact forward pass, so more only costs time.
-MAX_POINTS = 100_000
+RUNG_CHOICES = ("exact", "schwartz-zippel", "mpmath")
+#: Most --points (both rungs): each point is one forward pass, so more only costs time.
+MAX_POINTS = 10_000
 
 
 def add_rung_options(p: argparse.ArgumentParser) -> None:
     """--rung, --points, --seed and --backend (small options shared by prove and check-model)."""
     p.add_argument("--rung", choices=RUNG_CHOICES, default="exact",
                    help="exact (default): polynomial identity; schwartz-zippel: exact "
-                        "evaluation at random points, probabilistic (not an exact proof)")
+                        "evaluation at random points, probabilistic (not an exact proof); "
+                        "mpmath: interval evaluation at --dps digits, numerical evidence "
+                        "(exit 5, not a proof) or a rigorous refutation (exit 1)")
     p.add_argument("--probabilistic", dest="rung", action="store_const",
                    const="schwartz-zippel", help="same as --rung schwartz-zippel")
-    p.add_argument("--points", type=bounded_int(1, MAX_POINTS), default=DEFAULT_POINTS,
-                   help=f"random points for schwartz-zippel (default {DEFAULT_POINTS}, at most "
-                        f"{MAX_POINTS})")
+    p.add_argument("--fallback", choices=("mpmath",),
+                   help="try the exact rungs first; only when they cannot decide (softmax "
+                        "of unequal scores, an undecided relu sign, a non-polynomial claim) "
+                        "decide with the mpmath rung")
+    p.add_argument("--points", type=bounded_int(1, MAX_POINTS), default=None,
+                   help=f"points for schwartz-zippel (default {DEFAULT_POINTS}) or mpmath "
+                        f"(default {NUMERICAL_POINTS}), at most {MAX_POINTS}")
+    p.add_argument("--dps", type=bounded_int(MIN_DPS, MAX_DPS), default=None,
+                   help=f"decimal digits of the mpmath rung's interval arithmetic (default "
+                        f"{DEFAULT_DPS}, {MIN_DPS} to {MAX_DPS})")
     p.add_argument("--seed", type=bounded_int(0, 2**256 - 1, "2**256 - 1"),
                    help="seed the random points, an integer in [0, 2**256) (default: system "
                         "randomness)")
@@ -56,15 +68,31 @@ def command_context(args) -> Iterator[None]:
         yield
 
 
+def check_exact_rung_options(args) -> None:
+    """--points, --seed and --dps belong to the sampling rungs: on the exact rung (with
+    no --fallback) they would be silently ignored, so they are refused."""
+    if getattr(args, "fallback", None):
+        return
+    given = [f"--{n}" for n in ("points", "seed", "dps") if getattr(args, n, None) is not None]
+    if given:
+        raise UsageError(f"{', '.join(given)} apply to --rung schwartz-zippel or mpmath (or "
+                         "--fallback mpmath), not to the exact rung")
+
+
 def _check_rung_args(args) -> None:
+    if getattr(args, "fallback", None):
+        raise UsageError("--fallback mpmath goes with the exact rung (it is tried first); "
+                         "it cannot be combined with --rung schwartz-zippel")
     if getattr(args, "certificate", None) or getattr(args, "trace", False):
         raise UsageError("--certificate records exact proofs only; it cannot be used with "
                          "--rung schwartz-zippel")
     if getattr(args, "domain", None):
         raise UsageError("--domain (a box) needs the exact rung; the Schwartz-Zippel rung "
                          "is for polynomial models")
-    if args.points < 1:
-        raise UsageError("--points must be at least 1")
+    if args.points is None:
+        args.points = DEFAULT_POINTS
+    if getattr(args, "dps", None) is not None:
+        raise UsageError("--dps is for the mpmath rung, not --rung schwartz-zippel")
 
 
 def _report(summary: dict, result, as_json: bool) -> int:
@@ -82,7 +110,8 @@ def _report(summary: dict, result, as_json: bool) -> int:
               f"{result.degree_bound}")
         print(f"seed         {result.seed} (points derived from a hash of model, claim and "
               "seed; repeat with --seed)")
-    return EXIT_PROVED if result.holds else EXIT_REFUTED
+    # agreement at random points is not an exact proof: exit 5, never 0
+    return EXIT_NUMERICAL if result.holds else EXIT_REFUTED
 
 
 def cmd_prove_probabilistic(args) -> int:

@@ -11,7 +11,9 @@ import json
 import sys
 
 from . import api
-from .cli import (EXIT_PROVED, EXIT_REFUTED, add_common_options, limits_from_args,
+from .cli import (EXIT_PROVED, EXIT_REFUTED, add_common_options, add_construction_option,
+                  add_polynomial_argument,
+                  limits_from_args,
                   non_negative_int, output_file, positive_int, verdict_line)
 
 
@@ -44,9 +46,9 @@ def register(subparsers) -> None:
     """Add the `explain` subcommand."""
     p = subparsers.add_parser("explain", help="walk through the proof step by step (terminal, "
                                               "Markdown, self-contained HTML)")
-    p.add_argument("expr", help='target polynomial, e.g. "x**2*y + 3*y - 1"')
+    add_polynomial_argument(p, 'target polynomial, e.g. "x**2*y + 3*y - 1"')
     add_common_options(p)
-    p.add_argument("--construction", default="masked", help="construction to use (default masked)")
+    add_construction_option(p)
     p.add_argument("--domain", help="box for the relu construction, e.g. \"[-1,1]^2\"")
     p.add_argument("--degree", type=non_negative_int, help="build for this degree (>= the target's)")
     p.add_argument("--markdown", metavar="FILE", type=output_file(), help="write a Markdown report (figures go to "

@@ -91,6 +91,9 @@ def generic_model(d: int, n: int, construction: str = "masked",
     from .poly import Target
     variables = default_variables(d)
     tokens = monomial_tokens(d, n, limits)  # checks the token limit first
+    if len(tokens.monomials) > limits.max_terms:  # the generic claim has one term a token
+        raise LimitExceeded(f"the generic polynomial has {len(tokens.monomials)} terms, "
+                            f"above the limit {limits.max_terms} (--max-terms)")
     # Build the construction for the all-ones target of full support, then put one
     # symbol on each readout entry that carries a coefficient.
     ones = Target.from_terms(variables, {alpha: 1 for alpha in tokens.monomials})

@@ -477,7 +477,22 @@ def run_case(seed: int, claims_per_model: int = 3, with_checker: bool = True,
 
         if not with_checker:
             continue
-        if verdict == "proved":
+        pieces = dict(res.verdict.evidence).get("pieces") if verdict == "proved" else None
+        if pieces:  # a split-box proof: each piece is proved and certified on its own
+            out.count("prover proved by splitting the box")
+            for piece in pieces.split("; "):
+                pv, pres = _prover(model, text, None if default_variables else variables,
+                                   params, piece)
+                if pv != "proved" or dict(pres.verdict.evidence).get("pieces"):
+                    disagree("a piece of a split-box proof is not proved on its own",
+                             piece=piece, verdict=pv)
+                    continue
+                status, msg = _check(certificate_for(pres, verify=False))
+                out.count(f"checker on split pieces {status}")
+                if status != "valid":
+                    disagree("the checker does not confirm a piece of a split-box proof",
+                             piece=piece, checker=msg)
+        elif verdict == "proved":
             try:
                 cert = certificate_for(res, trace=rng.random() < 0.3, verify=False)
             except CertificateError as exc:

@@ -183,7 +183,8 @@ def test_results_too_large_to_print_are_a_limit(tmp_path, capsys):
     path.write_text("x,y\n" + "\n".join(rows) + "\n")
     code = main(["fit", str(path), "--degree", "3", "--exact", "--json"])
     out = capsys.readouterr()
-    assert code == 3 and "more than 4000 digits" in out.err and out.out == ""
+    assert code == 3 and "more than 4000 digits" in out.err
+    assert json.loads(out.out) == {"verdict": "error", "exit_code": 3, "error": out.err.strip()}
 
 
 @pytest.mark.parametrize("argv, code, word", [

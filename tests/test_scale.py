@@ -286,16 +286,16 @@ def test_degree_domain_bounds_the_true_degree(weights, k):
 
 
 def test_cli_probabilistic_prove_is_labelled_and_refutation_exits_1(capsys, tmp_path):
-    assert main(["prove", "x**3*y - 2/7", "--rung", "schwartz-zippel", "--json", "--seed", "4"]) == 0
+    assert main(["prove", "x**3*y - 2/7", "--rung", "schwartz-zippel", "--json", "--seed", "4"]) == 5
     out = json.loads(capsys.readouterr().out)
     assert out["rung"] == SCHWARTZ_ZIPPEL and out["exact_proof"] is False
     assert set(out) >= {"verdict", "rung", "error_probability", "points", "tokens"}
-    assert main(["prove", "x**3*y - 2/7", "--probabilistic"]) == 0
+    assert main(["prove", "x**3*y - 2/7", "--probabilistic"]) == 5
     text = capsys.readouterr().out
     assert "HIGH PROBABILITY" in text and "not an exact proof" in text and "PROVED" not in text
     path = tmp_path / "sq.json"
     path.write_text(dumps(squaring_model(("x", "y"), 5)))
-    assert main(["check-model", str(path), "--claim", "(x+y+1)**32", "--probabilistic"]) == 0
+    assert main(["check-model", str(path), "--claim", "(x+y+1)**32", "--probabilistic"]) == 5
     assert main(["check-model", str(path), "--claim", "(x+y+1)**32 + x/10**9",
                  "--probabilistic", "--json"]) == 1
     assert json.loads(capsys.readouterr().out.splitlines()[-1])["verdict"] == "refuted"
@@ -332,3 +332,25 @@ def test_probabilistic_rung_refuses_huge_constant_powers(tmp_path, capsys):
     code = main(["check-model", str(path), "--claim", "x**2 + y + (2**(10**5))**(10**4)",
                  "--probabilistic"])
     assert code == 3 and "bits" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bar_honours_term_dumb_and_no_color(monkeypatch):
+    model = build("x**4 + y")
+    monkeypatch.setenv("TERM", "dumb")
+    assert not BlockProgressBar(_Terminal(), delay=0.0).enabled
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("NO_COLOR", "1")
+    stream = _Terminal()
+    bar = BlockProgressBar(stream, delay=0.0)
+    assert bar.enabled
+    with reporting(bar):
+        run_exact(model)
+    bar.close()
+    text = stream.getvalue()
+    assert "4/4 blocks" in text and text.isascii() and "\x1b" not in text
+    assert text.endswith("\r")  # erased: the next output starts on a clean line

@@ -81,6 +81,16 @@ def environment_backend() -> str:
     return value
 
 
+#: Variables read for display only (the progress bar): any value is accepted and none
+#: changes a result. NO_COLOR set and non-empty: plain ASCII; TERM=dumb: no bar.
+DISPLAY_VARIABLES = ("NO_COLOR", "TERM")
+
+
+def display_environment() -> tuple[bool, bool]:
+    """(no colour asked for, terminal cannot redraw a line) from NO_COLOR and TERM."""
+    return bool(os.environ.get("NO_COLOR")), os.environ.get("TERM") == "dumb"
+
+
 def check_environment() -> None:
     """Validate every environment variable of :data:`ENVIRONMENT_VARIABLES`."""
     environment_backend()

@@ -167,6 +167,54 @@ class FloatDomain(MpmathDomain):
         return sympy.Float(value)
 
 
+class IntervalDomain(Domain):
+    """mpmath interval arithmetic (``mpmath.iv``) at ``dps`` digits at one exact point.
+
+    Every value is an interval [a, b] that contains the exact real value: mpmath.iv
+    rounds every endpoint outward, and exp is enclosed rigorously. So two enclosures
+    that do not meet prove that two values differ; two that meet prove nothing.
+    relu([a, b]) is [a, b] if a >= 0, 0 if b <= 0, else [0, b]. Softmax weights are
+    exp(s_j - m) / sum_i exp(s_i - m) with m any number (here the largest upper
+    end), an identity of real numbers, evaluated in intervals.
+    """
+
+    name = "mpmath.iv"
+    exact = False
+
+    def __init__(self, point: Sequence[Fraction], dps: int = 50):
+        from mpmath.ctx_iv import MPIntervalContext
+        self.ctx = MPIntervalContext()  # its own precision: the global mpmath.iv is untouched
+        self.ctx.dps = dps
+        self.point = tuple(self.const(Fraction(v)) for v in point)
+        self.zero = self.ctx.mpf(0)
+        self.one = self.ctx.mpf(1)
+
+    def const(self, value: Fraction):
+        return self.ctx.mpf(value.numerator) / self.ctx.mpf(value.denominator)
+
+    def variable(self, i: int):
+        return self.point[i]
+
+    def relu(self, value):
+        if value.a >= 0:
+            return value
+        if value.b <= 0:
+            return self.zero
+        return self.ctx.mpf([0, value.b])
+
+    def softmax(self, scores: Sequence):
+        top = max(self.ctx.mpf(s.b) for s in scores)
+        from .intervals import interval_exp
+        exps = [interval_exp(self.ctx, s - top) for s in scores]
+        total = exps[0]
+        for e in exps[1:]:
+            total = total + e
+        return [e / total for e in exps]
+
+    def to_sympy(self, value) -> sympy.Expr:
+        return sympy.Float(str(value.mid), self.ctx.dps)
+
+
 class SignChange(NotExact):
     """A relu argument whose sign is not constant on the box (or not decided by the
     interval enclosure). ``witnesses`` are corners of the box where the argument is

@@ -1,4 +1,4 @@
-"""A small progress bar over blocks, on stderr, only on a terminal, only for long runs.
+"""A progress bar over blocks (tqdm), on stderr, only on a terminal, only for long runs.
 
 The interpreter calls ``progress(k, L)`` after block k of L. :func:`reporting`
 installs such a callback for everything run inside a ``with`` statement (exact
@@ -36,8 +36,23 @@ def reporting(callback: Progress | None) -> Iterator[Progress | None]:
         _CURRENT.reset(token)
 
 
+def _terminal_allows_a_bar(stream: TextIO) -> bool:
+    """A bar is drawn only on a terminal that can redraw a line: not a pipe or a
+    file, not TERM=dumb."""
+    from .backends import display_environment
+    if display_environment()[1]:
+        return False
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
 class BlockProgressBar:
-    """``[#####.....] 12/20 blocks 1.3 s`` redrawn in place on ``stream``.
+    """A tqdm bar over blocks (``12/20 blocks``) on ``stream``, drawn only on a
+    terminal and only once a run has lasted ``delay`` seconds; it erases itself when
+    closed (``leave=False``), so the result never prints glued to it. No colour is
+    ever used; with NO_COLOR set the bar is plain ASCII as well.
 
     >>> import io
     >>> bar = BlockProgressBar(io.StringIO(), delay=0.0)
@@ -51,35 +66,34 @@ class BlockProgressBar:
         self.stream = stream if stream is not None else sys.stderr
         self.delay = delay
         self.width = width
-        self.start = time.monotonic()
         self.drawn = False
-        self._last = 0.0
-        try:
-            self.enabled = force or bool(self.stream.isatty())
-        except (AttributeError, ValueError):
-            self.enabled = False
+        self.enabled = force or _terminal_allows_a_bar(self.stream)
+        self._bar = None
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled:
             return
-        now = time.monotonic()
-        elapsed = now - self.start
-        if elapsed < self.delay or (done < total and now - self._last < 0.1):
-            return
-        self._last = now
+        from tqdm import tqdm
+        from .backends import display_environment
         total = max(total, 1)
-        filled = self.width * done // total
-        bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(f"\r[{bar}] {done}/{total} blocks {elapsed:.1f} s")
-        self.stream.flush()
+        if self._bar is None or self._bar.total != total:
+            self.close()
+            self._bar = tqdm(total=total, unit="blocks", file=self.stream, leave=False,
+                             delay=self.delay, ncols=self.width + 50, colour=None,
+                             ascii=True if display_environment()[0] else None,
+                             bar_format="{bar} {n_fmt}/{total_fmt} blocks {elapsed}",
+                             mininterval=0.1, dynamic_ncols=False)
+        self._bar.update(done - self._bar.n)
+        if done >= total:
+            self._bar.refresh()
         self.drawn = True
 
     def close(self) -> None:
         """Erase the bar (if one was drawn) so the next output starts on a clean line."""
-        if self.drawn:
-            self.stream.write("\r" + " " * (self.width + 40) + "\r")
-            self.stream.flush()
-            self.drawn = False
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+        self.drawn = False
 
 
 @contextmanager

@@ -247,7 +247,8 @@ def bound(node: Node, ngens: int, limits: Limits = DEFAULT_LIMITS) -> tuple[int,
                 raise NotAPolynomial(f"{describe(node)}: a negative power is not a polynomial")
             if e > limits.max_exponent:
                 raise LimitExceeded(
-                    f"{describe(node)}: exponent {e} exceeds the limit {limits.max_exponent}"
+                    f"{describe(node)}: exponent {e} exceeds the limit {limits.max_exponent} "
+                    "(--max-degree)"
                 )
             terms = base_terms**e if e * math.log2(max(base_terms, 1)) < 64 else 2**64
             out = (base_deg * e, terms)

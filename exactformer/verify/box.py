@@ -13,7 +13,13 @@ If some relu argument changes sign on B, the box domain stops. The verifier then
 evaluates the model exactly (rationals) at the corners of B where that argument is
 smallest and largest and at a few other rational points of B: a point where model
 and claim differ is a counterexample (a refutation, exact); otherwise the question
-is left undecided (NotExact), never answered by guessing.
+is left undecided (NotExact), never answered by guessing -- unless the argument is
+affine in ONE variable, a*x_i + b: then the box is split at the exact rational root
+x_i = -b/a into two closed boxes, on each of which the argument has a constant sign
+(it is >= 0 on one and <= 0 on the other, and relu(0) = 0 = the argument at the
+root, so both branches agree there), and each piece is decided the same way. The
+pieces cover B, so "model = claim on every piece" is "model = claim on B"; one
+refuted piece refutes B. At most MAX_PIECES pieces are tried.
 """
 from __future__ import annotations
 
@@ -118,13 +124,80 @@ def verify_on_box(model: Model, claim: Target, box: Box, limits: Limits = DEFAUL
     if box.dimension != len(model.variables):
         raise NotExact(f"box {box} has dimension {box.dimension}, the model has "
                        f"{len(model.variables)} inputs")
+    return _verify_on_box(model, claim, box, limits, deadline, [MAX_PIECES - 1])
+
+
+#: At most this many pieces when a box is split at the roots of relu arguments.
+MAX_PIECES = 64
+
+
+def split_point(argument, box: Box) -> tuple[int, Fraction] | None:
+    """(i, r) when the relu argument is a*x_i + b (one variable, a != 0) with its root
+    r = -b/a strictly inside the i-th interval of the box; otherwise None."""
+    terms = dict(argument.terms())
+    linear = [m for m in terms if sum(m) == 1]
+    if len(linear) != 1 or any(sum(m) > 1 for m in terms):
+        return None
+    mon = linear[0]
+    i = mon.index(1)
+    a = terms[mon]
+    b = terms.get((0,) * len(mon), 0)
+    root = -Fraction(int(b.numerator), int(b.denominator)) / Fraction(int(a.numerator),
+                                                                        int(a.denominator)) \
+        if b else Fraction(0)
+    lo, hi = box.intervals[i]
+    return (i, root) if lo < root < hi else None
+
+
+def _halves(box: Box, i: int, r: Fraction) -> tuple[Box, Box]:
+    """The two closed boxes of ``box`` cut by the hyperplane x_i = r."""
+    lo, hi = box.intervals[i]
+    left = box.intervals[:i] + ((lo, r),) + box.intervals[i + 1:]
+    right = box.intervals[:i] + ((r, hi),) + box.intervals[i + 1:]
+    return Box(left), Box(right)
+
+
+def _verify_split(model: Model, claim: Target, box: Box, cut: tuple[int, Fraction],
+                  limits: Limits, deadline, budget: list[int]):
+    """Decide each half of ``box`` (see the module docstring): proved iff every piece is."""
+    i, r = cut
+    pieces: list[str] = []
+    output = None
+    for half in _halves(box, i, r):
+        verdict, _, y = _verify_on_box(model, claim, half, limits, deadline, budget)
+        if not verdict.holds:
+            detail = f"on the piece {half} of the box {box} (split at {model.variables[i]} = {r}): {verdict.detail}"
+            evidence = (("box", str(box)), ("refuted piece", str(half))) + tuple(
+                e for e in verdict.evidence if e[0] not in ("box", "refuted piece"))
+            return replace(verdict, detail=detail, evidence=evidence), None, None
+        split = dict(verdict.evidence).get("pieces")
+        pieces.extend(split.split("; ") if split else [str(half)])
+        output = y
+    detail = (f"model output equals the claim on each of {len(pieces)} pieces of the box "
+              f"{box}: the box was split at the roots of relu arguments affine in one "
+              "variable; on every piece each relu sign was certified by exact interval "
+              "enclosure and the output is one polynomial equal to the claim term by term")
+    evidence = (("box", str(box)), ("pieces", "; ".join(pieces)),
+                ("split", f"{len(pieces)} closed pieces covering the box"))
+    return Verdict(True, EXACT_ON_BOX, detail, evidence=evidence), None, output
+
+
+def _verify_on_box(model: Model, claim: Target, box: Box, limits: Limits, deadline,
+                   budget: list[int]):
     domain = BoxPolynomialDomain(model.variables, box)
     try:
         trace = run(model, domain, deadline=deadline)
     except SignChange as exc:
+        cut = split_point(exc.argument, box)
+        if cut is not None and budget[0] > 0:
+            budget[0] -= 1  # one more piece
+            return _verify_split(model, claim, box, cut, limits, deadline, budget)
         found = find_counterexample(model, claim, _candidate_points(box, exc.witnesses))
         if found is None:
-            raise NotExact(f"not decided on the box {box}: {exc}") from None
+            why = (f"more than {MAX_PIECES} pieces needed" if cut is not None else
+                   "the argument is not affine in one variable, so the box cannot be "
+                   "split at its root")
+            raise NotExact(f"not decided on the box {box}: {exc} ({why})") from None
         point, y, c = found
         where = _point_text(model.variables, point)
         verdict = Verdict(False, EXACT_ON_BOX,

@@ -306,7 +306,11 @@ class SchwartzZippelResult:
         return self.verdict.holds
 
     def to_json(self) -> dict:
-        out = {**self.verdict.to_json(), "probabilistic": True,
+        # agreement is not an exact proof: its verdict is never "proved" (exit 5)
+        verdict = {**self.verdict.to_json()}
+        if self.holds:
+            verdict["verdict"] = PROBABILISTIC_AGREEMENT
+        out = {**verdict, "probabilistic": True,
                "exact_proof": False,
                "error_probability": _upper_float(self.error_probability),
                "error_bound": _bound_text(self),
@@ -354,6 +358,9 @@ def _bound_text(r: SchwartzZippelResult) -> str:
     return f"({r.degree_bound}/{r.sample_size})^{k} ~ {_upper_float(r.error_probability):.3g}"
 
 
+#: The JSON verdict of agreement on this rung (exit 5): probable, not proved.
+PROBABILISTIC_AGREEMENT = "probabilistic-agreement"
+
 #: Domain-separation tag of the point derivation (changes if the derivation does).
 POINT_DERIVATION = "exactformer/schwartz-zippel-points/v1"
 #: What the error probability assumes, stated wherever a result is reported.
@@ -372,7 +379,7 @@ def _canonical_claim(claim: "_Claim") -> bytes:
 
 
 def derive_points(model_bytes: bytes, claim_bytes: bytes, seed: int, count: int,
-                  dimension: int, sample_bits: int) -> list[tuple[int, ...]]:
+                  dimension: int, sample_bits: int, first: int = 0) -> list[tuple[int, ...]]:
     """``count`` points of [0, 2^b)^dimension, each coordinate b bits of
     SHAKE-256(tag, H(model), H(claim), seed, i, j): Fiat-Shamir style, so any change to
     the model, the claim or the seed changes every point, and nobody can choose a
@@ -384,7 +391,7 @@ def derive_points(model_bytes: bytes, claim_bytes: bytes, seed: int, count: int,
     nbytes = (sample_bits + 7) // 8
     mask = (1 << sample_bits) - 1
     out = []
-    for i in range(count):
+    for i in range(first, first + count):  # point i depends on i alone: derive any slice
         row = []
         for j in range(dimension):
             digest = hashlib.shake_256(head + f"\x00{i}\x00{j}".encode()).digest(nbytes)
@@ -479,6 +486,13 @@ def _decision_names(model: Model, target: "_Claim", claim, readout, variables, p
                     limits: Limits) -> tuple[str, ...]:
     """The coordinates of a point: the model's inputs, the claim's other variables,
     the parameters, the constants, checked by the one name rule."""
+    return claim_name_spaces(model, target, claim, variables, params, limits).symbols
+
+
+def claim_name_spaces(model: Model, target, claim, variables, params, limits: Limits):
+    """The checked name spaces of ``model`` against a claim given as text (whose names
+    are ``target.names``, constants included) or as a Target, with ``--vars`` and
+    ``--params`` read exactly as the exact rung reads them (one rule for every rung)."""
     from ..poly.names import is_constant_name
     from ..poly.target import _check_names, _split_names
     from .names import decision_names
@@ -507,4 +521,4 @@ def _decision_names(model: Model, target: "_Claim", claim, readout, variables, p
         spaces = decision_names(
             model, None, limits, claim_variables=claim_vars, claim_params=claim_params,
             claim_constants=[n for n in target.names if is_constant_name(n)])
-    return spaces.symbols
+    return spaces
