@@ -435,7 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("expr", help='target polynomial, e.g. "3*x**2*y - y/7 + 2"')
     add_common_options(p)
     p.add_argument("--construction", default="masked",
-                   help="masked | softmax | relu | logdepth (default masked)")
+                   help="masked | softmax | relu | logdepth | dense-softmax (default masked)")
     add_domain_option(p)
     p.add_argument("--degree", type=non_negative_int,
                    help="build for this degree (>= the target's)")
@@ -468,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="number of variables d")
     p.add_argument("--degree", type=non_negative_int, required=True, help="degree n")
     p.add_argument("--construction", default="masked",
-                   help="masked | softmax | relu | logdepth (default masked)")
+                   help="masked | softmax | relu | logdepth | dense-softmax (default masked)")
     add_domain_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_timeout_option(p)
