@@ -106,3 +106,13 @@ def test_text_output_has_one_line_of_it(capsys):
     assert main(["prove", "x**2 + 1"]) == 0
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("all numbers")]
     assert len(lines) == 1 and "3 free" in lines[0] and "mask_bits 2/18" in lines[0]
+
+
+def test_the_probabilistic_rungs_report_it_too(capsys, tmp_path):
+    proved = run_json(capsys, "prove", "x*y + 1", "--rung", "schwartz-zippel",
+                      "--save-model", str(tmp_path / "m.json"))
+    checked = run_json(capsys, "check-model", str(tmp_path / "m.json"), "--claim", "x*y + 1",
+                       "--rung", "schwartz-zippel")
+    assert proved["parameters"] == checked["parameters"]
+    assert proved["parameters"]["free"] == proved["free_parameters"] == 6
+    assert proved["parameters"]["by_part"]["mask_bits"] == {"nonzero": 5, "dense": 72}
