@@ -259,7 +259,7 @@ def plot(rows: list[dict], true_degree: int, path: Path) -> None:
     left.set_xlabel("least-squares variance sigma^2 N / m")
     left.set_ylabel("test MSE")
     left.set_title(f"noisy regression, true degree {true_degree}")
-    left.legend(fontsize=7)
+    left.legend(fontsize=7, loc="lower right")
     left.grid(True, which="both", alpha=0.3)
     for m in sorted({r["m"] for r in rows}):
         pts = sorted((r["blocks"], r["test_mse"]) for r in rows if r["m"] == m)
