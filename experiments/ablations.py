@@ -244,7 +244,7 @@ def plot(rows: list[dict], true_degree: int, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.2))
     blocks = sorted({r["blocks"] for r in rows})
     cmap = plt.get_cmap("viridis", max(len(blocks), 2))
     for i, n in enumerate(blocks):
@@ -259,7 +259,7 @@ def plot(rows: list[dict], true_degree: int, path: Path) -> None:
     left.set_xlabel("least-squares variance sigma^2 N / m")
     left.set_ylabel("test MSE")
     left.set_title(f"noisy regression, true degree {true_degree}")
-    left.legend(fontsize=7, loc="lower right")
+    left.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     left.grid(True, which="both", alpha=0.3)
     for m in sorted({r["m"] for r in rows}):
         pts = sorted((r["blocks"], r["test_mse"]) for r in rows if r["m"] == m)
