@@ -16,6 +16,7 @@ from .constructions import build_model
 from .engine import Trace
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Model
+from .model.parameters import count_parameters
 from .poly import Target, make_target
 from .verify import Verdict, verify_identity
 from .verify.box import verify_on_box
@@ -93,6 +94,7 @@ class ProofResult:
             "width": m.width,
             "blocks": m.depth,
             "free_parameters": m.free_parameters,
+            "parameters": count_parameters(m).to_json(),
             "params": [p for p in t.params if p not in t.constants],
             "constants": list(t.constants),
             "seconds": round(self.seconds, 4),

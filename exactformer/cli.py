@@ -24,6 +24,7 @@ from . import api
 from .errors import (CertificateError, ExactformerError, InternalContradiction, LimitExceeded,
                      ModelFormatError, NotAPolynomial, NotExact, ParseError, ShapeError)
 from .limits import DEFAULT_LIMITS, Limits
+from .model.parameters import parameters_line
 
 EXIT_PROVED, EXIT_REFUTED, EXIT_BAD_INPUT, EXIT_LIMIT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 #: Not decided exactly: agreement on the mpmath rung (numerical evidence) or the
@@ -283,6 +284,7 @@ def print_summary(summary: dict, stream=None) -> None:
         ("width", str(summary["width"])),
         ("blocks", f"{summary['blocks']} (fixed: they depend only on d and n)"),
         ("free params", f"{summary['free_parameters']} (the readout)"),
+        ("all numbers", parameters_line(summary["parameters"])),
         ("time", f"{summary['seconds']:.3f} s"),
     ]
     if summary.get("params"):
@@ -420,6 +422,7 @@ def cmd_check_model(args) -> int:
         if reconstruction:
             print(f"weights      {reconstruction}")
         print(f"claim        {summary['target']}")
+        print(f"all numbers  {parameters_line(summary['parameters'])}")
         print(verdict_line(summary) + summary.get("verdict_about", ""))
         print_evidence(summary)
     return EXIT_PROVED if result.proved else EXIT_REFUTED
@@ -499,6 +502,7 @@ def cmd_theorem(args) -> int:
         print(f"theorem          {summary['statement']}")
         for key in ("tokens", "width", "blocks", "free_parameters"):
             print(f"{key.replace('_', ' '):<17}{summary[key]}")
+        print(f"{'all numbers':<17}{parameters_line(summary['parameters'])}")
         print(f"time             {summary['seconds']:.3f} s")
         print(verdict_line(summary))
         print_evidence(summary)

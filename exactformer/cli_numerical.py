@@ -15,6 +15,7 @@ import time
 from . import api
 from .cli import (EXIT_NUMERICAL, EXIT_REFUTED, UsageError, label_float_reading,
                   limits_from_args, load_model_file, print_summary)
+from .model.parameters import count_parameters, parameters_line
 from .verify.numerical import DEFAULT_DPS, DEFAULT_POINTS, verify_numerically
 
 
@@ -85,6 +86,7 @@ def cmd_prove_numerical(args, fallback_reason: str | None = None) -> int:
                "construction": model.info.get("construction", "custom"),
                "tokens": model.tokens, "width": model.width, "blocks": model.depth,
                "free_parameters": model.free_parameters,
+               "parameters": count_parameters(model).to_json(),
                "seconds": round(time.perf_counter() - start, 4)}
     return _report(summary, result, args, fallback_reason)
 
@@ -100,8 +102,10 @@ def cmd_check_model_numerical(args, fallback_reason: str | None = None) -> int:
                                 dps=args.dps, seed=args.seed, variables=args.vars,
                                 params=args.params, limits=limits, deadline=_deadline(args))
     summary = {"model": args.model, "claim": args.claim,
+               "parameters": count_parameters(model).to_json(),
                "seconds": round(time.perf_counter() - start, 4)}
     label_float_reading(summary, reconstruction, args)
     if not args.json:
         print(f"model        {args.model}: {model!r}")
+        print(f"all numbers  {parameters_line(summary['parameters'])}")
     return _report(summary, result, args, fallback_reason)

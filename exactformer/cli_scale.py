@@ -20,6 +20,7 @@ from .cli import (EXIT_NUMERICAL, EXIT_REFUTED, UsageError, bounded_int, label_f
                   limits_from_args, load_model_file, print_summary, read_input_file)
 from .verify.numerical import DEFAULT_DPS, MAX_DPS, MIN_DPS
 from .verify.numerical import DEFAULT_POINTS as NUMERICAL_POINTS
+from .model.parameters import count_parameters, parameters_line
 from .verify.schwartz_zippel import DEFAULT_POINTS, DEFAULT_SAMPLE_BITS, verify_schwartz_zippel
 
 RUNG_CHOICES = ("exact", "schwartz-zippel", "mpmath")
@@ -135,6 +136,7 @@ def cmd_prove_probabilistic(args) -> int:
                "construction": model.info.get("construction", "custom"),
                "tokens": model.tokens, "width": model.width, "blocks": model.depth,
                "free_parameters": model.free_parameters,
+               "parameters": count_parameters(model).to_json(),
                "seconds": round(time.perf_counter() - start, 4)}
     return _report(summary, result, args.json)
 
@@ -152,8 +154,10 @@ def cmd_check_model_probabilistic(args) -> int:
                                     limits=limits, deadline=deadline, variables=args.vars,
                                     params=args.params)
     summary = {"model": args.model, "claim": args.claim,
+               "parameters": count_parameters(model).to_json(),
                "seconds": round(time.perf_counter() - start, 4)}
     label_float_reading(summary, reconstruction, args)
     if not args.json:
         print(f"model        {args.model}: {model!r}")
+        print(f"all numbers  {parameters_line(summary['parameters'])}")
     return _report(summary, result, args.json)

@@ -22,6 +22,7 @@ from .errors import LimitExceeded, ParseError
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Model, Readout
 from .model.ir import make_meta
+from .model.parameters import count_parameters
 from .poly.box import box_from_meta, parse_box
 from .verify import EXACT_ON_BOX, Verdict
 from .verify.linear import verify_basis
@@ -70,6 +71,7 @@ class TheoremResult:
                 "dimension": self.dimension, "degree": self.degree,
                 "construction": self.construction, "tokens": m.tokens, "width": m.width,
                 "blocks": m.depth, "free_parameters": m.free_parameters,
+                "parameters": count_parameters(m).to_json(),
                 "seconds": round(self.seconds, 4)}
 
 

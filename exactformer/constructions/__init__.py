@@ -7,13 +7,14 @@ from ..errors import LimitExceeded, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Model
 from ..poly import Target, n_monomials
+from .dense_softmax import build_dense_softmax
 from .logdepth import build_logdepth
 from .masked import build_masked
 from .relu import build_relu
 from .softmax import build_softmax
 
 CONSTRUCTIONS = {"masked": build_masked, "softmax": build_softmax, "relu": build_relu,
-                 "logdepth": build_logdepth}
+                 "logdepth": build_logdepth, "dense-softmax": build_dense_softmax}
 
 
 def build_model(target: Target, construction: str = "masked", degree: int | None = None,
@@ -54,4 +55,4 @@ def _check_size(target: Target, degree, limits: Limits) -> None:
 
 
 __all__ = ["CONSTRUCTIONS", "build_model", "build_masked", "build_softmax", "build_relu",
-           "build_logdepth"]
+           "build_logdepth", "build_dense_softmax"]

@@ -102,6 +102,12 @@ def arrays_from_model(model: Model) -> tuple[dict, dict[str, np.ndarray]]:
 # ------------------------------------------------------------------ the forward pass
 def run_float(fm: FloatModel, X) -> np.ndarray:
     """y for a batch of inputs X (shape (batch, d)), in float64 (numerical only)."""
+    return np.einsum("bnd,nd->b", final_stream(fm, X), fm.readout) + fm.bias
+
+
+def final_stream(fm: FloatModel, X) -> np.ndarray:
+    """The residual stream H_L (shape (batch, N, D)) after the last block, in float64
+    (numerical only): the features a linear readout combines."""
     X = np.atleast_2d(np.asarray(X, dtype=np.float64))
     if X.shape[1] != len(fm.variables):
         raise ModelFormatError(f"inputs have {X.shape[1]} columns, the file has "
@@ -127,7 +133,7 @@ def run_float(fm: FloatModel, X) -> np.ndarray:
             Z = H @ b.ffn.w1 + b.ffn.b1
             Z = Z * Z if b.ffn.activation == "square" else np.maximum(Z, 0.0)
             H = H + Z @ b.ffn.w2 + b.ffn.b2
-    return np.einsum("bnd,nd->b", H, fm.readout) + fm.bias
+    return H
 
 
 def float_forward(config, arrays=None, X=None) -> np.ndarray:
