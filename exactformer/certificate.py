@@ -42,7 +42,7 @@ FORMAT = checker.CERTIFICATE_FORMAT
 #: at most this many exponents in all, and sparsely, [[index, e], ...] with the zero
 #: exponents left out, above: a theorem target has C(n+d, d) terms over d + C(n+d, d)
 #: generators, quadratic in size when dense. The checker reads both.
-DENSE_EXPONENTS = 100_000
+DENSE_EXPONENTS = 10_000
 
 
 def _exponents_json(m: Sequence[int], dense: bool) -> list:

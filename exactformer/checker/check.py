@@ -151,7 +151,10 @@ def _read(path: str) -> bytes | Report:
                 kernel.check_deadline()
             except TimeLimit as exc:
                 return Report(LIMIT, f"limit exceeded: {exc}")
-            chunk = os.read(fd, min(1 << 24, limits.MAX_BYTES + 1 - size))
+            # ask for the size fstat gave (plus one byte, to see the end): a larger
+            # request would allocate its whole buffer first
+            chunk = os.read(fd, min(max(info.st_size + 1 - size, 1 << 16),
+                                    limits.MAX_BYTES + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)

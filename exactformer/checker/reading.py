@@ -71,9 +71,39 @@ def canonical_bytes(obj) -> bytes:
 
 
 def content_hash(cert: dict) -> str:
-    """sha256 of the canonical certificate content (everything but the hash field)."""
+    """sha256 of the canonical certificate content (everything but the hash field),
+    fed piece by piece: the same bytes as canonical_bytes, never all held at once."""
     body = {k: v for k, v in cert.items() if k != HASH_FIELD}
-    return hashlib.sha256(canonical_bytes(body)).hexdigest()
+    h = hashlib.sha256()
+    batch: list = []
+    for piece in _canonical_pieces(body, 3):
+        batch.append(piece)
+        if len(batch) >= 4096:
+            h.update("".join(batch).encode())
+            batch.clear()
+            check_deadline()
+    h.update("".join(batch).encode())
+    return h.hexdigest()
+
+
+def _canonical_pieces(obj, depth: int):
+    """canonical_bytes(obj) as text pieces: JSON is compositional, so a dict (string
+    keys, sorted) or a list is its members' text joined by "," in {...} or [...]."""
+    if depth and isinstance(obj, dict) and all(isinstance(k, str) for k in obj):
+        yield "{"
+        for i, k in enumerate(sorted(obj)):
+            yield ("," if i else "") + json.dumps(k, ensure_ascii=True) + ":"
+            yield from _canonical_pieces(obj[k], depth - 1)
+        yield "}"
+    elif depth and isinstance(obj, list):
+        yield "["
+        for i, v in enumerate(obj):
+            if i:
+                yield ","
+            yield from _canonical_pieces(v, depth - 1)
+        yield "]"
+    else:
+        yield json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
 _RATIONAL = re.compile(r"-?\d+(/\d+)?\Z", re.ASCII)
