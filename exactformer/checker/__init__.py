@@ -63,7 +63,7 @@ sys.modules[__name__].__class__ = _Package
 
 def __getattr__(name: str):
     if name == "_deadline":  # the deadline of the check under way (None: none)
-        return kernel._deadline
+        return limits._deadline
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

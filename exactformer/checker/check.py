@@ -89,7 +89,7 @@ def check_certificate(cert, timeout: float | None = None) -> Report:
     """Check a parsed certificate; never raises for bad input (see Report.code)."""
     start = time.perf_counter()
     details: dict = {}
-    with kernel.deadline_scope(timeout):
+    with limits.deadline_scope(timeout):
         failed = _guarded(lambda: _check(cert, details), details)
     if failed is not None:
         return failed
@@ -101,7 +101,7 @@ def check_certificate(cert, timeout: float | None = None) -> Report:
 
 def check_bytes(data: bytes | str, timeout: float | None = None) -> Report:
     """Parse and check certificate text (the deadline covers the parsing)."""
-    with kernel.deadline_scope(timeout):
+    with limits.deadline_scope(timeout):
         box: list = []
         failed = _guarded(lambda: box.append(reading.strict_loads(data)), {})
         if failed is not None:
@@ -116,7 +116,7 @@ def check_file(path: str, timeout: float | None = None) -> Report:
     is read: it is opened without blocking and checked with fstat on the open
     descriptor, and at most limits.MAX_BYTES + 1 bytes are ever read. The deadline covers
     reading, parsing and checking."""
-    with kernel.deadline_scope(timeout):
+    with limits.deadline_scope(timeout):
         data = _read(path)
         if isinstance(data, Report):
             return data
@@ -148,7 +148,7 @@ def _read(path: str) -> bytes | Report:
         chunks, size = [], 0
         while size <= limits.MAX_BYTES:
             try:
-                kernel.check_deadline()
+                limits.check_deadline()
             except TimeLimit as exc:
                 return Report(LIMIT, f"limit exceeded: {exc}")
             # ask for the size fstat gave (plus one byte, to see the end): a larger
@@ -182,7 +182,7 @@ def _check(cert, details: dict) -> None:
     stated = cert[HASH_FIELD]
     if not (isinstance(stated, str) and re.fullmatch(r"[0-9a-f]{64}", stated)):
         raise Malformed("certificate.sha256 must be 64 lower-case hex digits")
-    kernel.check_deadline()
+    limits.check_deadline()
     actual = reading.content_hash(cert)
     if stated != actual:
         raise Invalid(f"sha256 mismatch: the certificate states {stated[:16]}..., its content "

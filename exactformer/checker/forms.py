@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from . import limits
 from .errors import Malformed, TooLarge
-from .kernel import check_deadline
+from .limits import check_deadline
 
 _TOKEN = re.compile(r"[ \t]*(?:(sqrt\(\d+\))|(\d+)|([A-Za-z][A-Za-z0-9_]*)|(\*\*|[-+*/()]))",
                     re.ASCII)

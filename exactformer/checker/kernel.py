@@ -30,44 +30,16 @@ declared box has a sign (a sign certificate); softmax of a row of identical scor
 from __future__ import annotations
 
 import math
-import time
 from fractions import Fraction
 
 from . import limits
-from .errors import Invalid, TimeLimit, TooLarge
-from .messages import format_monomial, format_poly, graded_key
+from .errors import Invalid, TooLarge
+from .limits import check_deadline
+from .messages import format_monomial, format_poly, generic_monomials, graded_key
 
 #: Bits per exponent field of a packed monomial: total degrees stay below 2^FIELD_BITS.
 FIELD_BITS = 32
 MAX_DEGREE = (1 << FIELD_BITS) - 1
-
-#: The deadline (time.monotonic()) of the check under way, None for none.
-_deadline: float | None = None
-
-
-def check_deadline() -> None:
-    """Raise TimeLimit once the deadline of the check under way has passed."""
-    if _deadline is not None and time.monotonic() > _deadline:
-        raise TimeLimit("time limit reached (use --timeout to change it)")
-
-
-class deadline_scope:
-    """``with deadline_scope(seconds):`` a deadline (the earlier one if already set)."""
-
-    def __init__(self, timeout: float | None):
-        self.timeout = timeout
-
-    def __enter__(self):
-        global _deadline
-        self.saved = _deadline
-        if self.timeout is not None:
-            mine = time.monotonic() + self.timeout
-            _deadline = mine if _deadline is None else min(_deadline, mine)
-
-    def __exit__(self, *exc):
-        global _deadline
-        _deadline = self.saved
-
 
 # ------------------------------------------------------------------ polynomials
 
@@ -100,6 +72,7 @@ class Ring:
     """Q[x_1..x_d] with packed monomials (see the module docstring)."""
 
     def __init__(self, d: int):
+        """The ring in d variables."""
         self.d, self.shift, self.field = d, FIELD_BITS * d, (1 << FIELD_BITS) - 1
 
     def pack(self, exps) -> int:
@@ -191,6 +164,7 @@ class Context:
     """Where the forward pass may use sign certificates (the box), and whether it did."""
 
     def __init__(self, ring: Ring, box: list | None, names):
+        """No sign certificate used yet."""
         self.ring, self.box, self.names, self.used_box = ring, box, names, False
 
     def relu(self, p: dict, what: str) -> dict:
@@ -341,14 +315,6 @@ def shifted_power(ring: Ring, alpha: tuple, shift: list) -> dict:
                     exps[i] = j
                     factor[ring.pack(exps)] = c
             out = ring.mul(out, factor)
-    return out
-
-
-def generic_monomials(d: int, n: int) -> list:
-    """Exponent tuples of degree <= n in d variables (any order)."""
-    out = [()]
-    for _ in range(d):
-        out = [m + (e,) for m in out for e in range(n + 1) if sum(m) + e <= n]
     return out
 
 

@@ -40,3 +40,11 @@ def format_poly(p: dict, names) -> str:
 def box_text(box: list) -> str:
     """[lo1,hi1]x[lo2,hi2]... (R^0 for no variables)."""
     return "x".join(f"[{lo},{hi}]" for lo, hi in box) or "R^0"
+
+
+def generic_monomials(d: int, n: int) -> list:
+    """Exponent tuples of degree <= n in d variables (any order)."""
+    out = [()]
+    for _ in range(d):
+        out = [m + (e,) for m in out for e in range(n + 1) if sum(m) + e <= n]
+    return out

@@ -15,7 +15,8 @@ from fractions import Fraction
 from . import limits
 from .errors import Malformed, TooLarge
 from .forms import parse_form
-from .kernel import Ring, check_deadline
+from .kernel import Ring
+from .limits import check_deadline
 from .names import is_identifier
 
 CERTIFICATE_FORMAT = "exactformer-certificate/1"
