@@ -45,6 +45,9 @@ def test_kernel_size_is_printed_and_every_kernel_function_is_documented():
     assert n == len((ROOT / "exactformer" / "checker" / "kernel.py").read_text().splitlines())
     assert n <= 450, f"the kernel grew to {n} lines"
     assert first.endswith("0 without a docstring")
+    security = (ROOT / "SECURITY.md").read_text()
+    assert f"`exactformer/checker/kernel.py`: {n} lines" in security, "SECURITY.md states " \
+        "another size of the kernel"
 
 
 # ---------------------------------------------------------------- packed monomials

@@ -44,7 +44,9 @@ MAX_DEGREE = (1 << FIELD_BITS) - 1
 # ------------------------------------------------------------------ polynomials
 
 def add_into(acc: dict, q: dict, s=1) -> None:
-    """acc += s * q in place (zero terms dropped; s is a non-zero rational)."""
+    """acc += s * q in place (zero terms dropped)."""
+    if not s:
+        return
     get = acc.get
     for m, c in q.items():
         v = get(m, 0) + (c if s == 1 else c * s)
@@ -215,6 +217,7 @@ def forward(model, ring: Ring, ctx: Context) -> list:
         for c, v in entries:
             add_into(H[r][c], ring.const(v))
     for i, a in enumerate(model.coefficients):
+        check_deadline()
         xi = ring.pack(tuple(1 if j == i else 0 for j in range(ring.d)))
         for r, entries in a.items():
             for c, v in entries:

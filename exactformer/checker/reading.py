@@ -48,7 +48,12 @@ def strict_loads(data: bytes | str) -> object:
     def bad_constant(name):
         raise Malformed(f"certificate contains {name}, which is not an exact number")
 
+    count = [0]
+
     def bounded_int(digits):  # int() refuses > 4300 digits with a bare ValueError
+        count[0] += 1
+        if count[0] & 4095 == 0:
+            check_deadline()
         if len(digits) > limits.MAX_NUMBER_CHARS // 2:
             raise Malformed(f"certificate contains an integer with {len(digits)} digits, "
                             f"more than {limits.MAX_NUMBER_CHARS // 2}")
