@@ -26,6 +26,17 @@ imports are excluded and peak memory is per case):
             Python + sympy itself).
 - checker   the standard-library certificate checker (exactformer.checker) on the
             certificate of the same case, when that module is present ("n/a" otherwise).
+
+Whole processes, for every case the command line can state (``exactformer theorem``
+/ ``prove``), measured in the same run one after the other (imports included, as a
+user waits for them); peak memory is each process's own maximum resident size:
+
+- cli s     ``exactformer theorem ...`` / ``exactformer prove ...``: the bare proof.
+- cert/cli  the same command with ``--certificate FILE`` (it self-checks the
+            certificate before writing it) / the bare proof.
+- check s   ``exactformer check FILE`` on that certificate.
+- chk/cli   check / bare proof (target: at most 3x; cert/cli at most 4x).
+- chk MB    peak memory of the check / of the bare proof, e.g. "70/84".
 """
 from __future__ import annotations
 
@@ -274,7 +285,68 @@ def _ratio(a, b) -> str:
 
 
 HEADER = ["case", "N", "ours s", "engine s", "lower s", "eng/low", "naive s", "nv/ours",
-          "peak MB", "checker s"]
+          "peak MB", "checker s", "cli s", "cert/cli", "check s", "chk/cli", "chk MB"]
+
+
+def cli_arguments(name: str) -> list[str] | None:
+    """The ``exactformer`` command line of a case (None if it has none)."""
+    kind, params, _ = CASES[name]
+    if kind == "theorem":
+        return ["theorem", "--dim", str(params[0]), "--degree", str(params[1])]
+    if kind == "dense":
+        return ["prove", dense_text(*params), "--max-terms", "10000000",
+                "--max-input-chars", str(10**8)]
+    if kind == "power":
+        return ["prove", params[0]]
+    return None
+
+
+def _process(cmd: list[str], cap: float) -> tuple:
+    """(wall seconds, peak resident MB, exit code) of one whole process (">cap" and
+    no code if it ran past ``cap`` seconds). Peak memory: wait4's ru_maxrss."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid == proc.pid:
+            seconds = time.perf_counter() - start
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return seconds, usage.ru_maxrss / 1024, proc.returncode
+        if time.perf_counter() - start > cap:
+            proc.kill()
+            os.wait4(proc.pid, 0)
+            proc.returncode = -9
+            return f">{cap:.0f}", None, None
+        time.sleep(0.002)
+
+
+def run_whole(name: str, cap: float) -> dict:
+    """Bare proof, proof with --certificate, and check, as whole processes."""
+    import tempfile
+    args = cli_arguments(name)
+    if args is None:
+        return {}
+    exe = [sys.executable, "-m", "exactformer"]
+    with tempfile.TemporaryDirectory() as tmp:
+        cert = os.path.join(tmp, "cert.json")
+        bare, bare_mb, code = _process(exe + args, cap)
+        if code not in (0, None):
+            raise SystemExit(f"{name}: the bare proof exited {code}")
+        with_cert, _, code = _process(exe + args + ["--certificate", cert], cap)
+        if code not in (0, None):
+            raise SystemExit(f"{name}: the proof with --certificate exited {code}")
+        if code is None:
+            return {"cli": bare, "cli_cert": with_cert}
+        check, check_mb, code = _process(exe + ["check", cert, "--timeout", "0"], cap)
+        if code not in (0, None):
+            raise SystemExit(f"{name}: the check exited {code}")
+    return {"cli": bare, "cli_mb": bare_mb, "cli_cert": with_cert, "check": check,
+            "check_mb": check_mb}
+
+
+def _mb_pair(r: dict) -> str:
+    a, b = r.get("check_mb"), r.get("cli_mb")
+    return "n/a" if a is None or b is None else f"{a:.0f}/{b:.0f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -317,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
             naive = _child(["--child-naive", name], args.naive_cap)
             row["naive"] = f">{args.naive_cap:.0f}" if naive == "timeout" else naive.get(
                 "naive", naive.get("error"))
+        if not args.no_checker:
+            row.update(run_whole(name, args.checker_cap))
         rows.append(row)
         if not args.markdown and not args.json:
             print(f"  done: {name} ({row['ours']:.2f} s)", file=sys.stderr)
@@ -330,7 +404,10 @@ def main(argv: list[str] | None = None) -> int:
                       _fmt(r["ours"]), _fmt(r.get("engine")), _fmt(r.get("lower"), 4),
                       _ratio(r.get("engine"), r.get("lower")), _fmt(r.get("naive"), 2),
                       _ratio(r.get("naive"), r["ours"]), f"{r['peak_mb']:.0f}",
-                      _fmt(checker) if r.get("checker_present") else "n/a"])
+                      _fmt(checker) if r.get("checker_present") else "n/a",
+                      _fmt(r.get("cli")), _ratio(r.get("cli_cert"), r.get("cli")),
+                      _fmt(r.get("check")), _ratio(r.get("check"), r.get("cli")),
+                      _mb_pair(r)])
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
           f"backend auto ({'flint installed' if _flint() else 'no flint'})")
     if args.markdown:

@@ -38,11 +38,25 @@ from .poly.target import lift
 FORMAT = checker.CERTIFICATE_FORMAT
 
 
+#: Target terms are written with dense exponent lists [e_1, ..., e_k] while those hold
+#: at most this many exponents in all, and sparsely, [[index, e], ...] with the zero
+#: exponents left out, above: a theorem target has C(n+d, d) terms over d + C(n+d, d)
+#: generators, quadratic in size when dense. The checker reads both.
+DENSE_EXPONENTS = 10_000
+
+
+def _exponents_json(m: Sequence[int], dense: bool) -> list:
+    """One monomial's exponents, dense or as sparse [index, exponent] pairs."""
+    return list(m) if dense else [[i, e] for i, e in enumerate(m) if e]
+
+
 def _terms_json(poly: dict) -> list:
     """{exponents: rational} as the canonical sorted list [[exponents], "p/q"]."""
     terms = {tuple(int(e) for e in m): Fraction(int(c.numerator), int(c.denominator))
              for m, c in poly.items() if c}
-    return [[list(m), str(c)] for m, c in sorted(terms.items())]
+    nvars = len(next(iter(terms), ()))
+    dense = len(terms) * nvars <= DENSE_EXPONENTS
+    return [[_exponents_json(m, dense), str(c)] for m, c in sorted(terms.items())]
 
 
 def _trace_json(trace) -> list:
@@ -137,17 +151,28 @@ def _full_trace(result):
 def theorem_target(d: int, n: int, variables: Sequence[str],
                    shift: Sequence[Fraction] | None = None) -> dict:
     """The generic polynomial sum_alpha c_alpha (x - shift)^alpha (|alpha| <= n; shift 0
-    by default) as target JSON."""
+    by default) as target JSON (terms in the order of their dense exponent tuples,
+    never built: x part first, then the symbol c_alpha, later symbols first)."""
     from .theorem import coefficient_name
     monomials = graded_monomials(d, n)
     params = [coefficient_name(a) for a in monomials]
     shift = [Fraction(0)] * d if shift is None else [Fraction(v) for v in shift]
-    terms = {}
+    rows = []
     for i, alpha in enumerate(monomials):
-        e = (0,) * i + (1,) + (0,) * (len(params) - i - 1)
         for m, c in checker._shifted_power(tuple(alpha), shift).items():
-            terms[tuple(m) + e] = c
-    return {"variables": list(variables), "params": params, "terms": _terms_json(terms)}
+            rows.append((tuple(int(e) for e in m), -i, Fraction(c)))
+    rows.sort()
+    nvars = d + len(params)
+    dense = len(rows) * nvars <= DENSE_EXPONENTS
+    terms = []
+    for m, i, c in rows:
+        if dense:
+            exps = list(m) + [0] * len(params)
+            exps[d - i] = 1
+        else:
+            exps = _exponents_json(m, False) + [[d - i, 1]]
+        terms.append([exps, str(c)])
+    return {"variables": list(variables), "params": params, "terms": terms}
 
 
 def certificate_from_theorem(result, trace: bool = False, verify: bool = True) -> dict:

@@ -79,7 +79,7 @@ def export_coq(cert: dict) -> str:
     model = checker._Model(cert["model"])
     for k, b in enumerate(model.blocks, 1):
         if b["activation"] == "softmax" and b["mask"] is not None and \
-                all(len(keys) <= 1 for keys in b["mask"]):
+                all(len(keys) <= 1 for _, keys in b["mask"]):
             continue  # one key per row: the weight is exp(s)/exp(s) = 1
         if b["activation"] != "identity":
             raise CertificateError(f"block {k} uses the score activation {b['activation']!r}; "
@@ -137,7 +137,7 @@ def export_coq(cert: dict) -> str:
     everyone = list(range(n))
     for k, b in enumerate(model.blocks, 1):
         lines.append(f"(* block {k}: S = (H Wq)(H Wk)^T, A = (M o S)(H Wv), H <- H + A Wo *)")
-        rows = ([(t, keys) for t, keys in enumerate(b["mask"]) if keys]
+        rows = (b["mask"]  # the checker's (query, keys) rows with at least one key
                 if b["mask"] is not None else [(t, everyone) for t in range(n)])
         needed = sorted({j for _, keys in rows for j in keys})
         K, V = {}, {}
@@ -223,7 +223,9 @@ def export_coq(cert: dict) -> str:
 
     gens = [vnames[v] for v in variables] + [pnames[p] for p in params]
     target = _Lin()
-    for exps, coef in cert["target"]["terms"]:
+    # dense or sparse exponents, read by the checker (which has already accepted them)
+    for exps, coef in checker._poly_terms(cert["target"]["terms"], len(gens),
+                                          "target.terms").items():
         term = " * ".join(g if e == 1 else f"{g}^{e}" for g, e in zip(gens, exps) if e)
         target.add(term or None, Fraction(coef))
     statement = target.text()

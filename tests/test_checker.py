@@ -367,14 +367,24 @@ BLOCKER = textwrap.dedent("""
 """)
 
 
-def test_checker_imports_only_the_standard_library():
+CHECKER_FILES = sorted((ROOT / "exactformer" / "checker").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", CHECKER_FILES, ids=lambda p: p.name)
+def test_checker_imports_only_the_standard_library(path):
+    """Every module of the checker package imports the standard library and, by a
+    relative import of level 1, its sibling modules: nothing else of exactformer."""
     import ast
-    tree = ast.parse((ROOT / "exactformer" / "checker.py").read_text())
+    tree = ast.parse(path.read_text())
+    siblings = {p.stem for p in CHECKER_FILES}
     imports = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
                for a in n.names}
     imports |= {n.module.split(".")[0] for n in ast.walk(tree)
-                if isinstance(n, ast.ImportFrom)}
-    assert all(n.level == 0 for n in ast.walk(tree) if isinstance(n, ast.ImportFrom))
+                if isinstance(n, ast.ImportFrom) and n.level == 0}
+    relative = [n for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level]
+    assert all(n.level == 1 for n in relative)
+    assert all((n.module or "").split(".")[0] in siblings if n.module else
+               all(a.name in siblings for a in n.names) for n in relative)
     assert imports <= set(sys.stdlib_module_names) | {"__future__"}
     assert not imports & {"sympy", "mpmath", "numpy", "exactformer", "flint", "gmpy2"}
 

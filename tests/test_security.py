@@ -111,7 +111,7 @@ def package_sources() -> list[Path]:
 
 def test_the_package_has_sources():
     names = {p.name for p in package_sources()}
-    assert {"cli.py", "checker.py", "syntax.py", "serialize.py"} <= names
+    assert {"cli.py", "kernel.py", "syntax.py", "serialize.py"} <= names
 
 
 @pytest.mark.parametrize("path", package_sources(), ids=lambda p: str(p.relative_to(PACKAGE)))

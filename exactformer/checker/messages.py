@@ -1,0 +1,50 @@
+"""Polynomials as text, for messages only (nothing here decides anything).
+
+Monomials are exponent tuples here; the kernel unpacks its packed monomials first.
+
+>>> format_poly({(2,): 1, (1,): 2, (0,): 1}, ("x",))
+'x**2 + 2*x + 1'
+"""
+from __future__ import annotations
+
+
+def graded_key(m: tuple) -> tuple:
+    """Graded order: by total degree, then lexicographically decreasing."""
+    return (sum(m), tuple(-e for e in m))
+
+
+def format_monomial(m: tuple, names) -> str:
+    """x**2*y for (2, 1) over (x, y); 1 for the constant monomial."""
+    parts = [n if e == 1 else f"{n}**{e}" for n, e in zip(names, m) if e]
+    return "*".join(parts) or "1"
+
+
+def format_poly(p: dict, names) -> str:
+    """p as text, highest degree first."""
+    if not p:
+        return "0"
+    out = []
+    for m in sorted(p, key=graded_key, reverse=True):
+        c = p[m]
+        mono = format_monomial(m, names)
+        sign = "-" if c < 0 else "+"
+        a = abs(c)
+        body = str(a) if mono == "1" else (mono if a == 1 else f"{a}*{mono}")
+        out.append((sign, body))
+    text = ("-" if out[0][0] == "-" else "") + out[0][1]
+    for sign, body in out[1:]:
+        text += f" {sign} {body}"
+    return text
+
+
+def box_text(box: list) -> str:
+    """[lo1,hi1]x[lo2,hi2]... (R^0 for no variables)."""
+    return "x".join(f"[{lo},{hi}]" for lo, hi in box) or "R^0"
+
+
+def generic_monomials(d: int, n: int) -> list:
+    """Exponent tuples of degree <= n in d variables (any order)."""
+    out = [()]
+    for _ in range(d):
+        out = [m + (e,) for m in out for e in range(n + 1) if sum(m) + e <= n]
+    return out
