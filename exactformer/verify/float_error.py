@@ -1,0 +1,418 @@
+"""A certified bound on |y_float(x) - y_ref(x)| over a box: weights as run, and every
+rounding of the numpy forward pass (:func:`exactformer.export.float_model.run_float`).
+
+Two models with the same structure are compared: ``ref``, the exact model (rational
+weights), and ``run``, the weights the float model really holds (dyadic rationals: the
+floats, read exactly). x ranges over the floats of the precision inside the box; both
+models are evaluated at that same x (no input rounding).
+
+Every intermediate quantity v of the forward pass is carried as an :class:`Enclosed`:
+its exact reference value, a polynomial v(x) computed in QQ[x] by the engine's box
+domain (relu by a sign certificate on the box, softmax only where the exact weights
+are rational), and two rationals
+
+    size  >= sup_box |v(x)|            (exact enclosure: |sum c_a x^a| <= sum |c_a| max |x^a|)
+    error >= |v_float(x) - v(x)|       for every float x in the box.
+
+The rules (u = 2^-p, eta = 2^(emin-p), gamma_k = k u / (1 - k u)):
+
+* Rounding model: fl(a op b) = (a op b)(1 + delta) + eta', |delta| <= u, |eta'| <= eta
+  (eta' only for a product or FMA landing in the subnormal range; a sum that underflows
+  is exact). Multiplying by +-2^j, j >= 0, is exact; by +-2^j, j < 0, has no relative
+  error (only eta). Adding an exact zero is exact.
+* Dot product of k non-zero terms, ANY summation order, with or without FMA (and also
+  with a wider accumulator):  |fl(sum a_i b_i) - sum a_i b_i| <= gamma_k sum |a_i b_i|
+  + k eta (1 + gamma_{k-1}); gamma_{k-1} when every product is exact. Matrix products,
+  einsum and every addition of the pass are such dot products (a + b is a.1 + b.1).
+  Not covered: fast matrix multiplication (Strassen-like), which numpy does not use.
+* Errors carried through products: |a'b' - ab| <= |a'| |b' - b| + |b| |a' - a|,
+  a' = float operand, so the weights' differences from the exact model (part (a)) and
+  the input errors of every layer enter the same way.
+* relu is 1-Lipschitz and exact in floating point: error out = error in.
+* softmax: the exact model's weights are rational only when the allowed scores of a row
+  are the same polynomial s (weight 1/k each). numpy computes top = max s~_j (exact),
+  d_j = fl(s~_j - top) in [-2 E (1 + u), 0] (E the largest score error), e_j = exp~(d_j)
+  with the ASSUMED accuracy |exp~(t) - exp(t)| <= c u exp(t) (c = ``exp_error``, 8 by
+  default, i.e. 4 ulp: the documented accuracy of numpy's and onnxruntime's exp is
+  within it), total = fl(sum e_j) (gamma_{k-1}), w_j = fl(e_j / total) (u). With
+  L = (1 - 2E(1 + u))(1 - c u) <= e_j <= U = 1 + c u (exp t >= 1 + t, exp t <= 1 for
+  t <= 0): L(1 - u) / (k U (1 + gamma_{k-1})) <= w_j <= U(1 + u) / (k L (1 - gamma_{k-1})).
+  A row with one allowed key has d = 0, e = exp~(0) > 0 and w = fl(e / e) = 1 exactly,
+  whatever exp does. Masked entries become exactly 0, as in numpy.
+* Overflow is excluded, not assumed away: every computed quantity, every product and
+  every partial sum is checked to stay below the largest finite float (LimitExceeded
+  otherwise); masked scores too, since numpy computes them.
+
+Bounds are rounded UP to dyadic rationals with 64-bit numerators as they go (sound for
+upper bounds), so the numbers stay short.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+from ..engine import BoxPolynomialDomain
+from ..engine.domains import polynomial_interval
+from ..errors import InternalContradiction, LimitExceeded, ShapeError
+from ..model import Attention, Block, Embedding, ExactMatrix, FeedForward, Model, Readout
+from ..poly.box import Box
+from .precision import Precision, float_inside, is_power_of_two, round_to, round_up_dyadic
+
+
+@dataclass(frozen=True)
+class Enclosed:
+    """A quantity of the forward pass: its exact reference polynomial, size >=
+    sup_box |poly|, error >= |float value - poly(x)|, and low <= float value <= high
+    for every float x in the box (low == high: the float value is that constant)."""
+
+    poly: object
+    size: Fraction
+    error: Fraction
+    low: Fraction
+    high: Fraction
+
+    @property
+    def known(self) -> Fraction | None:
+        """The float value, when it is the same at every x of the box."""
+        return self.low if self.low == self.high else None
+
+    @property
+    def float_size(self) -> Fraction:
+        """An upper bound on |float value| over the box."""
+        return max(-self.low, self.high)
+
+
+@dataclass(frozen=True)
+class ForwardBound:
+    """sup over float x in the box of |y_float(x) - y_ref(x)| <= ``error``."""
+
+    error: Fraction
+    output: object                 # y_ref as a polynomial (the engine's box domain)
+    output_size: Fraction          # >= sup_box |y_ref|
+    layer_errors: tuple[Fraction, ...]  # largest entry error after the embedding, each block
+    dot_products: int              # rounded dot products analysed
+    longest_sum: int               # the largest k met
+    softmax_rows: int              # rows with several keys (the exp assumption used)
+
+
+def _fraction(c) -> Fraction:
+    return Fraction(int(c.numerator), int(c.denominator))
+
+
+def _hull(*values: Fraction) -> tuple[Fraction, Fraction]:
+    return min(values), max(values)
+
+
+class _Analysis:
+    def __init__(self, variables: Sequence[str], box: Box, precision: Precision,
+                 deadline: float | None):
+        self.domain = BoxPolynomialDomain(variables, box)
+        self.intervals = self.domain.intervals
+        self.p = precision
+        self.deadline = deadline
+        self.dots = 0
+        self.longest = 0
+        self.softmax_rows = 0
+        z = Fraction(0)
+        self.zero = Enclosed(self.domain.zero, z, z, z, z)
+        self.one = self.constant(Fraction(1), Fraction(1))
+
+    # ---------------------------------------------------------------- values
+    def fl(self, q: Fraction) -> Fraction:
+        return round_to(q, self.p, "an intermediate value")
+
+    def interval_of(self, poly) -> tuple[Fraction, Fraction]:
+        if poly.is_ground:
+            c = _fraction(poly.LC) if poly else Fraction(0)
+            return c, c
+        return polynomial_interval(poly, self.intervals)
+
+    def value(self, poly, error: Fraction, where: str,
+              low: Fraction | None = None, high: Fraction | None = None) -> Enclosed:
+        """An intermediate: its float value lies within ``error`` of poly(x), so in
+        [lo - error, hi + error] (lo, hi: the enclosure of poly), and in [low, high]
+        when a monotone rounding argument gave that; as the value is a float, both ends
+        move inwards to the nearest float."""
+        lo, hi = self.interval_of(poly)
+        error = round_up_dyadic(error)
+        f_lo, f_hi = lo - error, hi + error
+        if low is not None:
+            f_lo, f_hi = max(f_lo, low), min(f_hi, high)
+        self.check_finite(max(-f_lo, f_hi), where)
+        f_lo, f_hi = float_inside(f_lo, self.p, True), float_inside(f_hi, self.p, False)
+        if f_lo > f_hi:
+            raise InternalContradiction(f"{where}: empty float range [{f_lo}, {f_hi}]")
+        return Enclosed(poly, round_up_dyadic(max(-lo, hi)), error, f_lo, f_hi)
+
+    def constant(self, ref: Fraction, run: Fraction) -> Enclosed:
+        """A weight: exact value ``ref``, the float the model holds ``run``."""
+        return Enclosed(self.domain.const(ref), abs(ref), abs(run - ref), run, run)
+
+    def check_finite(self, bound: Fraction, where: str) -> None:
+        if bound > self.p.largest:
+            raise LimitExceeded(f"{self.p.name} overflow cannot be excluded: {where} may "
+                                f"reach {float(bound):.4g}, above the largest finite "
+                                f"{self.p.name} {float(self.p.largest):.4g}; no bound is "
+                                "certified")
+
+    # ---------------------------------------------------------------- operations
+    def _product_range(self, a: Enclosed, b: Enclosed) -> tuple[Fraction, Fraction]:
+        """The exact range of a' b' over the float ranges of a and b."""
+        if a is b:
+            lo, hi = _hull(a.low * a.low, a.high * a.high)
+            return (Fraction(0) if a.low <= 0 <= a.high else lo), hi
+        return _hull(a.low * b.low, a.low * b.high, a.high * b.low, a.high * b.high)
+
+    def dot(self, pairs, where: str = "a dot product") -> Enclosed:
+        """fl(sum a_i b_i) in any order, with or without FMA (module docstring)."""
+        poly = self.domain.zero
+        carried = Fraction(0)
+        total = Fraction(0)
+        k, relative, tiny = 0, False, 0
+        ranges = []
+        for a, b in pairs:
+            if (a.known == 0 and not a.poly) or (b.known == 0 and not b.poly):
+                continue  # both the float and the exact product are 0
+            poly = poly + a.poly * b.poly
+            # |a'b' - ab| <= |a'| |b' - b| + |b| |a' - a| (or with the roles swapped); a
+            # weight that rounded to 0 has a' = 0 and |a' - a| = |a|: its term is all error
+            carried += min(a.float_size * b.error + b.size * a.error,
+                           b.float_size * a.error + a.size * b.error)
+            if a.known == 0 or b.known == 0:
+                continue  # the float product is exactly 0: no rounding, not a term
+            k += 1
+            total += a.float_size * b.float_size
+            lo, hi = self._product_range(a, b)
+            scale = next((f.known for f in (a, b) if f.known is not None
+                          and is_power_of_two(f.known)), None)
+            if scale is None:
+                relative, tiny = True, tiny + 1
+            elif abs(scale) < 1:
+                tiny += 1
+            if scale is None or abs(scale) < 1:  # rounded (or, fused into an FMA, not)
+                lo, hi = min(lo, self.fl(lo)), max(hi, self.fl(hi))
+            ranges.append((lo, hi))
+        if k == 0:  # the float result is exactly 0; the exact one may not be
+            if not poly and carried == 0:
+                return self.zero
+            return self.value(poly, carried, where, Fraction(0), Fraction(0))
+        self.dots += 1
+        self.longest = max(self.longest, k)
+        g = self.p.gamma(k if relative else k - 1)
+        low = tiny * self.p.eta * (1 + self.p.gamma(k - 1))
+        self.check_finite(total * (1 + g) + low, where)
+        if k <= 2:  # one rounding at most after the products: monotone in each of them
+            return self.value(poly, carried + g * total + low, where,
+                              self.fl(sum(r[0] for r in ranges)),
+                              self.fl(sum(r[1] for r in ranges)))
+        return self.value(poly, carried + g * total + low, where)
+
+    def add(self, a: Enclosed, b: Enclosed, where: str = "a sum") -> Enclosed:
+        """fl(a + b): a dot product with weights 1."""
+        return self.dot(((a, self.one), (b, self.one)), where)
+
+    def relu(self, a: Enclosed) -> Enclosed:
+        """relu is exact in floating point and 1-Lipschitz: the error passes unchanged
+        (and is 0 when the float argument is certainly <= 0 where the exact one is). The
+        reference needs the sign of a on the box (the box domain certifies it)."""
+        if a.known is not None and a.error == 0:
+            return a if a.known >= 0 else self.zero
+        ref = self.domain.relu(a.poly)
+        if a.high <= 0:  # relu of the float value is exactly 0
+            return self.value(ref, self.interval_of(ref)[1], "relu", Fraction(0),
+                              Fraction(0))
+        return self.value(ref, a.error, "relu", max(a.low, Fraction(0)), a.high)
+
+    def softmax(self, scores: list[Enclosed]) -> list[Enclosed]:
+        """Weights of one masked softmax row (its allowed keys), as numpy computes them."""
+        exact = self.domain.softmax([s.poly for s in scores])  # NotExact unless rational
+        k = len(scores)
+        if k == 1:
+            return [self.one]  # fl(s - s) = 0, e = exp~(0) > 0, fl(e / e) = 1
+        self.softmax_rows += 1
+        p, u = self.p, self.p.u
+        spread = 2 * max(s.error for s in scores) * (1 + u)
+        c = p.exp_error * u
+        lo_e = max(Fraction(0), 1 - spread) * (1 - c)
+        hi_e = 1 + c
+        g = p.gamma(k - 1)
+        upper = (1 + u) / (1 - g)  # e_j <= total / (1 - g): true for any exp values
+        if lo_e > 0:
+            upper = min(upper, hi_e * (1 + u) / (k * lo_e * (1 - g)))
+        lower = lo_e * (1 - u) / (k * hi_e * (1 + g))
+        w = Fraction(1, k)
+        err = max(upper - w, w - lower)
+        return [self.value(e, err, "softmax", lower, upper) for e in exact]
+
+    # ---------------------------------------------------------------- matrices
+    def weights(self, ref: ExactMatrix, run: ExactMatrix, name: str) -> list[list]:
+        """Column c -> [(row, weight)] over the entries non-zero in either model."""
+        if ref.shape != run.shape:
+            raise ShapeError(f"{name}: the run model has shape {run.shape}, the exact model "
+                             f"{ref.shape}")
+        cells = {(r, c) for r, c, _ in ref.entries} | {(r, c) for r, c, _ in run.entries}
+        cols: list[list] = [[] for _ in range(ref.cols)]
+        for r, c in sorted(cells):
+            cols[c].append((r, self.constant(ref.get(r, c), run.get(r, c))))
+        return cols
+
+    def times(self, rows: list[list[Enclosed]], cols: list[list], where: str) -> list[list]:
+        """rows @ W, each entry one dot product."""
+        return [[self.dot(((row[r], w) for r, w in col), where) for col in cols]
+                for row in rows]
+
+    def tick(self, k: int) -> None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise LimitExceeded(f"time limit reached in block {k} of the float analysis")
+
+
+def rounded_model(model: Model, precision: Precision) -> Model:
+    """The model whose every weight is the nearest float of ``precision`` (ties to even,
+    computed exactly): what a float file of the exact model holds. A weight past the
+    largest finite float raises LimitExceeded."""
+    def m(a: ExactMatrix, name: str) -> ExactMatrix:
+        return ExactMatrix.from_dict(a.rows, a.cols, {(r, c): round_to(v, precision, name)
+                                                      for r, c, v in a.entries})
+
+    e = model.embedding
+    embedding = Embedding(e.variables, m(e.base, "an embedding weight"),
+                          tuple(m(a, "an embedding weight") for a in e.coefficients))
+    blocks = []
+    for b in model.blocks:
+        a = b.attention
+        att = Attention(*(m(w, "an attention weight") for w in (a.wq, a.wk, a.wv, a.wo)),
+                        a.activation, a.mask)
+        f = b.ffn
+        ffn = None if f is None else FeedForward(*(m(w, "an FFN weight")
+                                                   for w in (f.w1, f.b1, f.w2, f.b2)),
+                                                 f.activation)
+        blocks.append(Block(att, ffn))
+    r = model.readout
+    for _, _, v in r.entries + ((0, 0, r.bias),):
+        if not isinstance(v, Fraction):
+            raise ShapeError(f"readout entry {v} is symbolic: a float model needs numeric "
+                             "weights")
+    readout = Readout.from_dict(r.rows, r.cols, {(t, c): round_to(v, precision, "a readout "
+                                                                  "weight")
+                                                 for t, c, v in r.entries},
+                                round_to(r.bias, precision, "the readout bias"))
+    return Model(embedding, tuple(blocks), readout, model.meta)
+
+
+def _check_structure(ref: Model, run: Model) -> None:
+    if (ref.variables, ref.tokens, ref.width, ref.depth) != \
+            (run.variables, run.tokens, run.width, run.depth):
+        raise ShapeError("the run model and the exact model differ in inputs, tokens, width "
+                         "or depth")
+    for k, (a, b) in enumerate(zip(ref.blocks, run.blocks), 1):
+        if a.attention.activation != b.attention.activation or \
+                a.attention.mask != b.attention.mask or \
+                (a.ffn is None) != (b.ffn is None) or \
+                (a.ffn is not None and a.ffn.activation != b.ffn.activation):
+            raise ShapeError(f"block {k}: the run model and the exact model differ in "
+                             "activation, mask or FFN")
+    for name, v in (("readout", ref.readout), ("run readout", run.readout)):
+        for _, _, c in v.entries + ((0, 0, v.bias),):
+            if not isinstance(c, Fraction):
+                raise ShapeError(f"{name} entry {c} is symbolic: a float model needs numeric "
+                                 "weights")
+
+
+def _readout_matrix(model: Model) -> ExactMatrix:
+    r = model.readout
+    return ExactMatrix.from_dict(r.rows, r.cols, {(t, c): v for t, c, v in r.entries})
+
+
+def forward_error_bound(ref: Model, run: Model, box: Box, precision: Precision,
+                        deadline: float | None = None) -> ForwardBound:
+    """A rational bound on |y_float(x) - y_ref(x)| for every float x of ``precision`` in
+    ``box``, y_float being numpy's forward pass of the ``run`` weights in that precision
+    (every rule is in the module docstring). Raises NotExact (SignChange) when the exact
+    model is not one polynomial on the box, LimitExceeded when overflow cannot be
+    excluded or time runs out."""
+    _check_structure(ref, run)
+    if box.dimension != len(ref.variables):
+        raise ShapeError(f"box {box} has dimension {box.dimension}, the model has "
+                         f"{len(ref.variables)} inputs")
+    an = _Analysis(ref.variables, box, precision, deadline)
+    N, D = ref.tokens, ref.width
+    xs = [an.value(an.domain.variable(i), Fraction(0), "an input",
+                   float_inside(lo, precision, True), float_inside(hi, precision, False))
+          for i, (lo, hi) in enumerate(an.intervals)]
+    coefs = [an.weights(a, b, f"embedding A_{i}") for i, (a, b) in
+             enumerate(zip(ref.embedding.coefficients, run.embedding.coefficients))]
+    by_cell = [{} for _ in range(N)]
+    for i, cols in enumerate(coefs):
+        for c, col in enumerate(cols):
+            for t, w in col:
+                by_cell[t].setdefault(c, []).append((xs[i], w))
+    base = an.weights(ref.embedding.base, run.embedding.base, "embedding base")
+    base_at = {(t, c): w for c, col in enumerate(base) for t, w in col}
+    H = [[an.add(base_at.get((t, c), an.zero), an.dot(by_cell[t].get(c, ()), "the embedding"),
+                 "the embedding") for c in range(D)] for t in range(N)]
+    layers = [max((v.error for row in H for v in row), default=Fraction(0))]
+    for k, (rb, wb) in enumerate(zip(ref.blocks, run.blocks), 1):
+        an.tick(k)
+        H = _block(an, rb, wb, H, k)
+        layers.append(max((v.error for row in H for v in row), default=Fraction(0)))
+    R = an.weights(_readout_matrix(ref), _readout_matrix(run), "readout")
+    y = an.dot(((H[t][c], w) for c, col in enumerate(R) for t, w in col), "the readout")
+    bias = an.constant(ref.readout.bias, run.readout.bias)
+    y = an.add(y, bias, "the output")
+    return ForwardBound(y.error, y.poly, y.size, tuple(layers), an.dots, an.longest,
+                        an.softmax_rows)
+
+
+def _block(an: _Analysis, rb, wb, H: list[list[Enclosed]], k: int) -> list[list[Enclosed]]:
+    ra, wa = rb.attention, wb.attention
+    where = f"block {k}"
+    Q = an.times(H, an.weights(ra.wq, wa.wq, f"{where} Wq"), f"{where} queries")
+    K = an.times(H, an.weights(ra.wk, wa.wk, f"{where} Wk"), f"{where} keys")
+    V = an.times(H, an.weights(ra.wv, wa.wv, f"{where} Wv"), f"{where} values")
+    wo = an.weights(ra.wo, wa.wo, f"{where} Wo")
+    h = ra.wq.cols
+    # numpy computes every score, masked or not: each must be finite
+    top_q = [max((row[c].float_size for row in Q), default=Fraction(0)) for c in range(h)]
+    top_k = [max((row[c].float_size for row in K), default=Fraction(0)) for c in range(h)]
+    crude = sum((a * b for a, b in zip(top_q, top_k)), Fraction(0))
+    an.check_finite(crude * (1 + an.p.gamma(h)) + 2 * h * an.p.eta, f"{where} scores")
+    N = len(H)
+    rows = ([(t, ra.mask.allowed[t]) for t in range(N) if ra.mask.allowed[t]]
+            if ra.mask is not None else [(t, tuple(range(N))) for t in range(N)])
+    out = list(H)
+    for t, keys in rows:
+        scores = [an.dot(((Q[t][c], K[j][c]) for c in range(h)), f"{where} scores")
+                  for j in keys]
+        if ra.activation == "softmax":
+            weights = an.softmax(scores)
+        elif ra.activation == "relu":
+            weights = [an.relu(s) for s in scores]
+        else:
+            weights = scores  # S * 1.0: exact
+        head = [an.dot(((w, V[j][c]) for w, j in zip(weights, keys)), f"{where} attention")
+                for c in range(ra.wv.cols)]
+        written = an.times([head], wo, f"{where} output")[0]
+        out[t] = [an.add(a, b, f"{where} residual") for a, b in zip(H[t], written)]
+    if rb.ffn is None:
+        return out
+    rf, wf = rb.ffn, wb.ffn
+    w1 = an.weights(rf.w1, wf.w1, f"{where} FFN W1")
+    b1 = an.weights(rf.b1, wf.b1, f"{where} FFN b1")
+    w2 = an.weights(rf.w2, wf.w2, f"{where} FFN W2")
+    b2 = an.weights(rf.b2, wf.b2, f"{where} FFN b2")
+    b1v = [col[0][1] if col else an.zero for col in b1]
+    b2v = [col[0][1] if col else an.zero for col in b2]
+    Z = an.times(out, w1, f"{where} FFN")
+    Z = [[an.add(z, b, f"{where} FFN") for z, b in zip(row, b1v)] for row in Z]
+    if rf.activation == "square":
+        Z = [[an.dot(((z, z),), f"{where} FFN square") for z in row] for row in Z]
+    else:
+        Z = [[an.relu(z) for z in row] for row in Z]
+    Y = an.times(Z, w2, f"{where} FFN")
+    return [[an.add(an.add(a, y, f"{where} FFN residual"), b, f"{where} FFN residual")
+             for a, y, b in zip(row, yrow, b2v)] for row, yrow in zip(out, Y)]
+
+
+__all__ = ["Enclosed", "ForwardBound", "forward_error_bound", "rounded_model"]
