@@ -23,7 +23,13 @@ The rules (u = 2^-p, eta = 2^(emin-p), gamma_k = k u / (1 - k u)):
 * Dot product of k non-zero terms, ANY summation order, with or without FMA (and also
   with a wider accumulator):  |fl(sum a_i b_i) - sum a_i b_i| <= gamma_k sum |a_i b_i|
   + k eta (1 + gamma_{k-1}); gamma_{k-1} when every product is exact. Matrix products,
-  einsum and every addition of the pass are such dot products (a + b is a.1 + b.1).
+  einsum and every addition of the pass are such dot products (a + b is a.1 + b.1); an
+  FFN's bias is one more term of its product and H + Y + b2 one 3-term sum, so the
+  order numpy uses and the fused order of torch's addmm are both covered.
+* A dot product of at most 2 non-zero terms is monotone in each product (rounding is
+  monotone), so its float value lies in [fl(lo_1 + lo_2), fl(hi_1 + hi_2)] over the
+  ranges of the (rounded or fused) products: this float range, kept beside the error,
+  lets relu of a float argument that is certainly <= 0 be exactly 0.
   Not covered: fast matrix multiplication (Strassen-like), which numpy does not use.
 * Errors carried through products: |a'b' - ab| <= |a'| |b' - b| + |b| |a' - a|,
   a' = float operand, so the weights' differences from the exact model (part (a)) and
@@ -34,9 +40,11 @@ The rules (u = 2^-p, eta = 2^(emin-p), gamma_k = k u / (1 - k u)):
   d_j = fl(s~_j - top) in [-2 E (1 + u), 0] (E the largest score error), e_j = exp~(d_j)
   with the ASSUMED accuracy |exp~(t) - exp(t)| <= c u exp(t) (c = ``exp_error``, 8 by
   default, i.e. 4 ulp: the documented accuracy of numpy's and onnxruntime's exp is
-  within it), total = fl(sum e_j) (gamma_{k-1}), w_j = fl(e_j / total) (u). With
-  L = (1 - 2E(1 + u))(1 - c u) <= e_j <= U = 1 + c u (exp t >= 1 + t, exp t <= 1 for
-  t <= 0): L(1 - u) / (k U (1 + gamma_{k-1})) <= w_j <= U(1 + u) / (k L (1 - gamma_{k-1})).
+  within it), total = fl(sum e_j) (gamma_{k-1}), w_j = fl(e_j / total), or
+  e_j * fl(1 / total) as torch may do (two roundings). With L = (1 - 2E(1 + u))(1 - c u)
+  <= e_j <= U = 1 + c u (exp t >= 1 + t, exp t <= 1 for t <= 0):
+  L(1 - u)^2 / (k U (1 + gamma_{k-1})) <= w_j <= U(1 + u)^2 / (k L (1 - gamma_{k-1})),
+  and always w_j <= (1 + u)^2 / (1 - gamma_{k-1}).
   A row with one allowed key has d = 0, e = exp~(0) > 0 and w = fl(e / e) = 1 exactly,
   whatever exp does. Masked entries become exactly 0, as in numpy.
 * Overflow is excluded, not assumed away: every computed quantity, every product and
@@ -55,10 +63,11 @@ from typing import Sequence
 
 from ..engine import BoxPolynomialDomain
 from ..engine.domains import polynomial_interval
-from ..errors import InternalContradiction, LimitExceeded, ShapeError
+from ..errors import InternalContradiction, LimitExceeded, ParseError, ShapeError
 from ..model import Attention, Block, Embedding, ExactMatrix, FeedForward, Model, Readout
 from ..poly.box import Box
-from .precision import Precision, float_inside, is_power_of_two, round_to, round_up_dyadic
+from .precision import (Precision, float_inside, is_float, is_power_of_two, round_to,
+                        round_up_dyadic)
 
 
 @dataclass(frozen=True)
@@ -120,8 +129,9 @@ class _Analysis:
         self.one = self.constant(Fraction(1), Fraction(1))
 
     # ---------------------------------------------------------------- values
-    def fl(self, q: Fraction) -> Fraction:
-        return round_to(q, self.p, "an intermediate value")
+    def fl(self, q: Fraction, where: str) -> Fraction:
+        self.check_finite(abs(q), where)
+        return round_to(q, self.p, where)
 
     def interval_of(self, poly) -> tuple[Fraction, Fraction]:
         if poly.is_ground:
@@ -192,7 +202,7 @@ class _Analysis:
             elif abs(scale) < 1:
                 tiny += 1
             if scale is None or abs(scale) < 1:  # rounded (or, fused into an FMA, not)
-                lo, hi = min(lo, self.fl(lo)), max(hi, self.fl(hi))
+                lo, hi = min(lo, self.fl(lo, where)), max(hi, self.fl(hi, where))
             ranges.append((lo, hi))
         if k == 0:  # the float result is exactly 0; the exact one may not be
             if not poly and carried == 0:
@@ -205,8 +215,8 @@ class _Analysis:
         self.check_finite(total * (1 + g) + low, where)
         if k <= 2:  # one rounding at most after the products: monotone in each of them
             return self.value(poly, carried + g * total + low, where,
-                              self.fl(sum(r[0] for r in ranges)),
-                              self.fl(sum(r[1] for r in ranges)))
+                              self.fl(sum(r[0] for r in ranges), where),
+                              self.fl(sum(r[1] for r in ranges), where))
         return self.value(poly, carried + g * total + low, where)
 
     def add(self, a: Enclosed, b: Enclosed, where: str = "a sum") -> Enclosed:
@@ -238,10 +248,13 @@ class _Analysis:
         lo_e = max(Fraction(0), 1 - spread) * (1 - c)
         hi_e = 1 + c
         g = p.gamma(k - 1)
-        upper = (1 + u) / (1 - g)  # e_j <= total / (1 - g): true for any exp values
+        # w_j = fl(e_j / total), or e_j * fl(1 / total) (two roundings, as some libraries
+        # do): within the factors (1 -+ u)^2 of e_j / total
+        up, down = (1 + u) ** 2, (1 - u) ** 2
+        upper = up / (1 - g)  # e_j <= total / (1 - g): true for any exp values
         if lo_e > 0:
-            upper = min(upper, hi_e * (1 + u) / (k * lo_e * (1 - g)))
-        lower = lo_e * (1 - u) / (k * hi_e * (1 + g))
+            upper = min(upper, hi_e * up / (k * lo_e * (1 - g)))
+        lower = lo_e * down / (k * hi_e * (1 + g))
         w = Fraction(1, k)
         err = max(upper - w, w - lower)
         return [self.value(e, err, "softmax", lower, upper) for e in exact]
@@ -320,6 +333,24 @@ def _check_structure(ref: Model, run: Model) -> None:
                                  "weights")
 
 
+def _check_floats(run: Model, precision: Precision) -> None:
+    """Every weight of the run model must be a float of the precision (the analysis
+    takes them as the exact values the float model computes with)."""
+    e, r = run.embedding, run.readout
+    mats = [("embedding", e.base)] + [("embedding", a) for a in e.coefficients]
+    for k, b in enumerate(run.blocks, 1):
+        a = b.attention
+        mats += [(f"block {k}", w) for w in (a.wq, a.wk, a.wv, a.wo)]
+        if b.ffn is not None:
+            mats += [(f"block {k} FFN", w) for w in (b.ffn.w1, b.ffn.b1, b.ffn.w2, b.ffn.b2)]
+    values = [(name, v) for name, m in mats for _, _, v in m.entries]
+    values += [("readout", v) for _, _, v in r.entries + ((0, 0, r.bias),)]
+    for name, v in values:
+        if isinstance(v, Fraction) and not is_float(v, precision):
+            raise ShapeError(f"{name} weight {v} is not a {precision.name}: round the run "
+                             "model to the precision first")
+
+
 def _readout_matrix(model: Model) -> ExactMatrix:
     r = model.readout
     return ExactMatrix.from_dict(r.rows, r.cols, {(t, c): v for t, c, v in r.entries})
@@ -336,6 +367,11 @@ def forward_error_bound(ref: Model, run: Model, box: Box, precision: Precision,
     if box.dimension != len(ref.variables):
         raise ShapeError(f"box {box} has dimension {box.dimension}, the model has "
                          f"{len(ref.variables)} inputs")
+    for i, (lo, hi) in enumerate(box.intervals):
+        if float_inside(lo, precision, True) > float_inside(hi, precision, False):
+            raise ParseError(f"box interval {i + 1} [{lo}, {hi}] holds no {precision.name}: "
+                             "there is no float input to bound")
+    _check_floats(run, precision)
     an = _Analysis(ref.variables, box, precision, deadline)
     N, D = ref.tokens, ref.width
     xs = [an.value(an.domain.variable(i), Fraction(0), "an input",
@@ -404,14 +440,16 @@ def _block(an: _Analysis, rb, wb, H: list[list[Enclosed]], k: int) -> list[list[
     b2 = an.weights(rf.b2, wf.b2, f"{where} FFN b2")
     b1v = [col[0][1] if col else an.zero for col in b1]
     b2v = [col[0][1] if col else an.zero for col in b2]
-    Z = an.times(out, w1, f"{where} FFN")
-    Z = [[an.add(z, b, f"{where} FFN") for z, b in zip(row, b1v)] for row in Z]
+    # H W1 + b1 as ONE dot product with the bias as a term (any order: numpy adds the bias
+    # after the product, torch's addmm may fuse it), and likewise H + Y + b2 as one sum
+    Z = [[an.dot([(row[r], w) for r, w in col] + [(b1v[c], an.one)], f"{where} FFN")
+          for c, col in enumerate(w1)] for row in out]
     if rf.activation == "square":
         Z = [[an.dot(((z, z),), f"{where} FFN square") for z in row] for row in Z]
     else:
         Z = [[an.relu(z) for z in row] for row in Z]
     Y = an.times(Z, w2, f"{where} FFN")
-    return [[an.add(an.add(a, y, f"{where} FFN residual"), b, f"{where} FFN residual")
+    return [[an.dot(((a, an.one), (y, an.one), (b, an.one)), f"{where} FFN residual")
              for a, y, b in zip(row, yrow, b2v)] for row, yrow in zip(out, Y)]
 
 
