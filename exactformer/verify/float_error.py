@@ -444,13 +444,83 @@ def _block(an: _Analysis, rb, wb, H: list[list[Enclosed]], k: int) -> list[list[
     # after the product, torch's addmm may fuse it), and likewise H + Y + b2 as one sum
     Z = [[an.dot([(row[r], w) for r, w in col] + [(b1v[c], an.one)], f"{where} FFN")
           for c, col in enumerate(w1)] for row in out]
+    hidden = Z
     if rf.activation == "square":
         Z = [[an.dot(((z, z),), f"{where} FFN square") for z in row] for row in Z]
     else:
         Z = [[an.relu(z) for z in row] for row in Z]
     Y = an.times(Z, w2, f"{where} FFN")
-    return [[an.dot(((a, an.one), (y, an.one), (b, an.one)), f"{where} FFN residual")
-             for a, y, b in zip(row, yrow, b2v)] for row, yrow in zip(out, Y)]
+    H = [[an.dot(((a, an.one), (y, an.one), (b, an.one)), f"{where} FFN residual")
+          for a, y, b in zip(row, yrow, b2v)] for row, yrow in zip(out, Y)]
+    if rf.activation == "square":
+        H = [_square_ffn_refined(an, row, zrow, yrow, hrow, w1, b1v, w2, b2v)
+             for row, zrow, yrow, hrow in zip(out, hidden, Y, H)]
+    return H
+
+
+def _square_ffn_refined(an: _Analysis, row, zrow, yrow, hrow, w1, b1v, w2, b2v) -> list:
+    """A second sound bound for H + (H W1 + b1)^2 W2 + b2, kept where it is smaller.
+
+    Carrying errors through each square separately loses the cancellation of
+    polarisation ((a + u)^2 - (a - u)^2)/4 = a u: each square doubles an input error
+    that their difference does not. With delta_r = H'_r - H_r (|delta_r| <= E_r), z_h
+    the exact hidden values, z'_h = z_h + L_h + rho_h (L_h = sum_r w1_rh delta_r, rho_h
+    the hidden rounding and weight error, |rho_h| <= R_h), squares fl(z'^2) = z'^2 + eps_h:
+
+        out_c' - out_c = sum_r P_cr delta_r                      (P_cr = [r = c] + dY_c/dH_r)
+                       + sum_h w2_hc (2 z_h rho_h + (L_h + rho_h)^2 + eps_h)
+                       + (weight errors of W2, b2) + (roundings of the W2 sum and the add)
+
+    where P_cr = [r = c] + sum_h 2 w2_hc w1_rh z_h is an exact polynomial: the gradient
+    keeps the cancellation (for the u channel of the softmax construction P = 0: the
+    scratch is cleared together with its error)."""
+    p = an.p
+    errs = [(r, v.error) for r, v in enumerate(row) if v.error]
+    hidden = []
+    for h, z in enumerate(zrow):
+        col = w1[h]
+        terms = [(row[r], w) for r, w in col if w.known != 0 and row[r].known != 0]
+        bias = b1v[h]
+        k = len(terms) + (1 if bias.known else 0)
+        exact = all(w.known is not None and is_power_of_two(w.known) and abs(w.known) >= 1
+                    for _, w in terms)
+        total = sum((v.float_size * abs(w.known) for v, w in terms), Fraction(0)) + \
+            abs(bias.known or 0)
+        rho = (p.gamma(k - 1 if exact else k) * total
+               + sum((v.float_size * w.error for v, w in terms), Fraction(0)) + bias.error
+               + (0 if exact else k * p.eta * (1 + p.gamma(k))))
+        lam = sum((abs(w.known) * row[r].error for r, w in col if w.known), Fraction(0))
+        lam += sum((w.error * row[r].error for r, w in col), Fraction(0))
+        hidden.append((z, rho, lam))
+    out = []
+    for c, (a, y, b, current) in enumerate(zip(row, yrow, b2v, hrow)):
+        col2 = [(h, w) for h, w in w2[c]]
+        grad = {r: an.domain.const(Fraction(int(r == c))) for r, _ in errs}
+        rest = Fraction(0)
+        sq_total, k2, exact2 = Fraction(0), 0, True
+        for h, w in col2:
+            z, rho, lam = hidden[h]
+            ref_w = _fraction(w.poly.LC) if w.poly else Fraction(0)
+            for r, wr in w1[h]:
+                if r in grad:
+                    ref_r = _fraction(wr.poly.LC) if wr.poly else Fraction(0)
+                    grad[r] = grad[r] + z.poly * an.domain.const(2 * ref_w * ref_r)
+            f_sq = z.float_size ** 2 * (1 + p.u) + p.eta
+            rest += abs(ref_w) * (2 * z.size * rho + (lam + rho) ** 2 + p.u * z.float_size ** 2
+                                  + p.eta)
+            rest += w.error * f_sq
+            if w.known:
+                k2 += 1
+                sq_total += abs(w.known) * f_sq
+                exact2 = exact2 and is_power_of_two(w.known)
+        rest += p.gamma(k2 if not exact2 else max(k2 - 1, 0)) * sq_total + 2 * k2 * p.eta
+        rest += p.gamma(2) * (a.float_size + y.float_size + abs(b.known or 0)) + b.error
+        linear = sum((an.value(g, Fraction(0), "an FFN gradient").size * e
+                      for (r, e), g in zip(errs, (grad[r] for r, _ in errs))), Fraction(0))
+        bound = linear + rest
+        out.append(current if bound >= current.error else
+                   an.value(current.poly, bound, "the FFN residual", current.low, current.high))
+    return out
 
 
 __all__ = ["Enclosed", "ForwardBound", "forward_error_bound", "rounded_model"]
