@@ -74,7 +74,7 @@ def cmd_float_error(args) -> int:
             f"exact gap <= {summary['exact_gap_bound']}")
     ratio = summary["bound_over_sampled"]
     rows = [("model", f"{args.model}: {ref!r}"), ("weights", summary["weights"]),
-            ("claim", summary["claim"]), ("domain", summary["domain"]),
+            ("claim", _short(summary["claim"], 160)), ("domain", summary["domain"]),
             ("precision", precision.name),
             ("error bound", f"sup |y_float - p| <= {summary['error_bound']} (certified; "
                             f"exact rational {_short(summary['error_bound_exact'])})"),

@@ -82,6 +82,25 @@ def test_decimal_up_rounds_up_by_less_than_a_unit_in_the_fourth_digit(q):
     assert value - q <= q / 500
 
 
+def test_is_float_lets_a_time_limit_through(monkeypatch):
+    import exactformer.verify.precision as precision
+
+    def alarm(*args, **kwargs):
+        raise LimitExceeded("time limit of 1 s reached")
+    monkeypatch.setattr(precision, "round_to", alarm)
+    with pytest.raises(LimitExceeded, match="time limit"):
+        precision.is_float(Fraction(2), FLOAT32)
+    assert not precision.is_float(FLOAT32.largest * 2, FLOAT32)  # too large: no rounding
+
+
+def test_cli_time_limit_exits_3(model_files, capsys):
+    code, out, err = run_cli("float-error", str(model_files["relu"]), "--claim",
+                             "x**2*y - y/3 + 1", "--domain", "[-1,1]^2", "--precision",
+                             "float32", "--timeout", "0.01", "--samples", "100000",
+                             capsys=capsys)
+    assert code == 3 and "time limit" in err and not out
+
+
 # ------------------------------------------------------------------ soundness
 def exact_claim(text: str, variables):
     """p(x) by sympy with exact Rationals: an oracle independent of exactformer.poly."""

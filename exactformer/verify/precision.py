@@ -119,10 +119,7 @@ def round_to(q: Fraction, precision: Precision, what: str = "a value") -> Fracti
 
 def is_float(q: Fraction, precision: Precision) -> bool:
     """Whether q is exactly a finite float of ``precision``."""
-    try:
-        return round_to(q, precision) == q
-    except LimitExceeded:
-        return False
+    return abs(q) <= precision.largest and round_to(q, precision) == q
 
 
 def is_power_of_two(q: Fraction) -> bool:
