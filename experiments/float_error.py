@@ -121,8 +121,10 @@ actually met. Target p_n(x, y) = sum_(i+j<=n) (-1)^(i+j) x^i y^j / (i + 2j + 1) 
 - `softmax` pays for its FFN: the product x_l * m_parent is made by polarisation,
   ((xin + u)^2 - (xin - u)^2)/4, so each block rounds two squares of sums (up to 4 in
   size where the product is 1) and the scratch channel u is cleared only up to a
-  rounding residue, which later blocks multiply. The softmax weights themselves are
-  exact (one allowed key per row: fl(e/e) = 1).
+  rounding residue, which later blocks multiply: about twice the error of `masked`.
+  The bound follows the FFN through its exact gradient polynomial (carried square by
+  square, each square would double the incoming error every block). The softmax
+  weights themselves are exact (one allowed key per row: fl(e/e) = 1).
 - `relu` is the least robust: it works in the shifted inputs z = x - lo in [0, 2]^d, so
   its monomials reach 2^n and the readout holds the coefficients of p(z + lo), which are
   large and cancel (binomial blow-up); every score is also a rounded sum of three terms.

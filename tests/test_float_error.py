@@ -356,6 +356,16 @@ def test_float32_bound_is_within_100x_of_the_observed_error_on_small_targets(tar
     assert 0 < result.observed.max_error <= result.bound <= 100 * result.observed.max_error
 
 
+def test_softmax_errors_grow_linearly_with_depth_not_doubling_per_block():
+    """Through the gradient of the polarisation FFN the scratch channel's error is cleared
+    with it; carried square by square it would double every block."""
+    model = build("x**8 + x*y**6 - y/3", construction="softmax")
+    fb = forward_error_bound(model, rounded_model(model, FLOAT32), Box.cube(-1, 1, 2),
+                             FLOAT32)
+    first, last = fb.layer_errors[1], fb.layer_errors[-1]
+    assert 0 < first and last < 4 * 8 * first
+
+
 # ------------------------------------------------------------------ command line
 def run_cli(*argv, capsys):
     code = main(list(argv))

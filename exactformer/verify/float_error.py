@@ -487,7 +487,7 @@ def _square_ffn_refined(an: _Analysis, row, zrow, yrow, hrow, w1, b1v, w2, b2v) 
         total = sum((v.float_size * abs(w.known) for v, w in terms), Fraction(0)) + \
             abs(bias.known or 0)
         rho = (p.gamma(k - 1 if exact else k) * total
-               + sum((v.float_size * w.error for v, w in terms), Fraction(0)) + bias.error
+               + sum((row[r].float_size * w.error for r, w in col), Fraction(0)) + bias.error
                + (0 if exact else k * p.eta * (1 + p.gamma(k))))
         lam = sum((abs(w.known) * row[r].error for r, w in col if w.known), Fraction(0))
         lam += sum((w.error * row[r].error for r, w in col), Fraction(0))
