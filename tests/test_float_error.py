@@ -21,7 +21,7 @@ from exactformer.errors import LimitExceeded
 from exactformer.export.float_model import float_model_from_model, run_float
 from exactformer.export.float_sampling import sample_points
 from exactformer.float_certify import certify_float_error
-from exactformer.model import ExactMatrix, dumps
+from exactformer.model import dumps
 from exactformer.poly.box import Box, parse_box
 from exactformer.verify.float_error import forward_error_bound, rounded_model
 from exactformer.verify.precision import (FLOAT32, FLOAT64, Precision, decimal_up,
