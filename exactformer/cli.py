@@ -516,7 +516,8 @@ def cmd_demo(args) -> int:
 
 #: Modules (in this package) that add subcommands: each has ``register(subparsers)``
 #: and may use the helpers above (add_common_options, limits_from_args, ...).
-COMMAND_MODULES: tuple[str, ...] = ("cli_certificates", "cli_teach", "cli_export", "cli_approx")
+COMMAND_MODULES: tuple[str, ...] = ("cli_certificates", "cli_teach", "cli_export", "cli_approx",
+                                     "cli_float_error")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -77,6 +77,8 @@ def base(tmp_path_factory) -> dict[str, list[str]]:
         "export-model": ["export-model", "x**2", "--numpy", str(d / "out.npz")],
         "approx": ["approx", "exp(x)", "--degree", "2", "--samples", "50"],
         "fit": ["fit", str(csv), "--degree", "1"],
+        "float-error": ["float-error", str(model), "--claim", "x**2", "--domain", "[-1,1]",
+                        "--precision", "float32", "--samples", "50"],
     }
 
 

@@ -100,22 +100,39 @@ def arrays_from_model(model: Model) -> tuple[dict, dict[str, np.ndarray]]:
 
 
 # ------------------------------------------------------------------ the forward pass
-def run_float(fm: FloatModel, X) -> np.ndarray:
-    """y for a batch of inputs X (shape (batch, d)), in float64 (numerical only)."""
-    return np.einsum("bnd,nd->b", final_stream(fm, X), fm.readout) + fm.bias
+#: The precisions the numpy forward pass runs in.
+RUN_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 
-def final_stream(fm: FloatModel, X) -> np.ndarray:
-    """The residual stream H_L (shape (batch, N, D)) after the last block, in float64
+def run_float(fm: FloatModel, X, dtype=np.float64) -> np.ndarray:
+    """y for a batch of inputs X (shape (batch, d)), numerically (never a proof).
+
+    ``dtype`` float64 (default) or float32: inputs and weights are converted to it first
+    (numpy's round to nearest even) and every operation runs in it, as a user's float32
+    run of the file would."""
+    dt = np.dtype(dtype)
+    H = final_stream(fm, X, dt)
+    return np.einsum("bnd,nd->b", H, fm.readout.astype(dt, copy=False)) + dt.type(fm.bias)
+
+
+def final_stream(fm: FloatModel, X, dtype=np.float64) -> np.ndarray:
+    """The residual stream H_L (shape (batch, N, D)) after the last block, in ``dtype``
     (numerical only): the features a linear readout combines."""
-    X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    dt = np.dtype(dtype)
+    if dt not in RUN_DTYPES:
+        raise ModelFormatError(f"the float forward pass runs in float64 or float32, not {dt}")
+    X = np.atleast_2d(np.asarray(X, dtype=dt))
     if X.shape[1] != len(fm.variables):
         raise ModelFormatError(f"inputs have {X.shape[1]} columns, the file has "
                             f"{len(fm.variables)} variables")
-    H = fm.base[None, :, :] + np.einsum("bi,ind->bnd", X, fm.coefficients)
+
+    def c(a: np.ndarray) -> np.ndarray:
+        return a.astype(dt, copy=False)
+
+    H = c(fm.base)[None, :, :] + np.einsum("bi,ind->bnd", X, c(fm.coefficients))
     for b in fm.blocks:
-        S = (H @ b.wq) @ np.swapaxes(H @ b.wk, 1, 2)
-        V = H @ b.wv
+        S = (H @ c(b.wq)) @ np.swapaxes(H @ c(b.wk), 1, 2)
+        V = H @ c(b.wv)
         allowed = np.ones(S.shape[1:], dtype=bool) if b.mask is None else b.mask
         if b.activation == "softmax":
             masked = np.where(allowed, S, -np.inf)
@@ -128,11 +145,11 @@ def final_stream(fm: FloatModel, X) -> np.ndarray:
             W = np.maximum(S, 0.0) * allowed
         else:
             W = S * allowed
-        H = H + (W @ V) @ b.wo
+        H = H + (W @ V) @ c(b.wo)
         if b.ffn is not None:
-            Z = H @ b.ffn.w1 + b.ffn.b1
+            Z = H @ c(b.ffn.w1) + c(b.ffn.b1)
             Z = Z * Z if b.ffn.activation == "square" else np.maximum(Z, 0.0)
-            H = H + Z @ b.ffn.w2 + b.ffn.b2
+            H = H + Z @ c(b.ffn.w2) + c(b.ffn.b2)
     return H
 
 

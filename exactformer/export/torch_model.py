@@ -110,7 +110,7 @@ if torch is not None:
 
         def forward(self, x):
             """x: (batch, d) -> y: (batch,)."""
-            H = self.base + torch.einsum("bi,ind->bnd", x.to(torch.float64), self.coefficients)
+            H = self.base + torch.einsum("bi,ind->bnd", x.to(self.base.dtype), self.coefficients)
             for block in self.blocks:
                 H = block(H)
             return (H * self.readout).sum(dim=(-1, -2)) + self.readout_bias
