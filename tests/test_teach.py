@@ -3,6 +3,7 @@ notebook reprs, the tutorial, and a headless-browser look at the HTML report."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -480,6 +481,40 @@ def test_tutorial_runs_top_to_bottom(tmp_path):
     assert "PROVED" in done.stdout
 
 
+NOTEBOOK = ROOT / "docs" / "tutorial.ipynb"
+
+
+def test_the_notebook_is_committed_without_outputs():
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert len(code) >= 8
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+
+
+def test_the_notebook_runs_top_to_bottom(tmp_path, monkeypatch):
+    """Executed as a teacher would (nbclient, the python3 kernel ipykernel installs in the
+    environment's prefix); every cell's assertions must hold."""
+    import nbformat
+    from nbclient import NotebookClient
+    monkeypatch.setenv("PYTHONPATH", str(ROOT) + (":" + os.environ["PYTHONPATH"]
+                                                  if os.environ.get("PYTHONPATH") else ""))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "PROVED" in text and "REFUTED" in text and "0 at all 441 points" in text
+    rich = [o.data for o in outputs if o.output_type in ("execute_result", "display_data")]
+    assert any("text/latex" in d for d in rich) and sum("image/svg+xml" in d for d in rich) >= 4
+    card = next(d["text/html"] for d in rich if "text/html" in d)
+    assert len(card.encode()) < 20_000 and "result.report()" in card
+    assert any("<nav" in d.get("text/html", "") for d in rich)        # the full report
+
+
 # ---------------------------------------------------------------- browser
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -502,25 +537,101 @@ def _ink(png: Path) -> tuple[float, int]:
     return inked / len(pixels), len(set(pixels))
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian package "
-                                             "`chromium`, installed by .ci/system-deps)")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium is not installed (Debian package `chromium`, installed "
+                             "by .ci/system-deps)")
+
+#: Appended to a test copy of a page: measures it after load and writes the figures into
+#: the DOM as JSON, where `chromium --dump-dom` reads them back.
+PROBE = """<script>window.addEventListener('load', function () {
+  var d = document.documentElement, out = {links: []};
+  out.width = d.scrollWidth; out.client = d.clientWidth; out.height = d.scrollHeight;
+  var ms = document.querySelectorAll('math'), zero = 0;
+  ms.forEach(function (m) { var r = m.getBoundingClientRect();
+                            if (!(r.width > 0 && r.height > 0)) zero++; });
+  out.math = ms.length; out.zero = zero;
+  var sup = document.querySelector('msup');
+  if (sup) { out.raised = sup.children[1].getBoundingClientRect().top
+                          < sup.children[0].getBoundingClientRect().top; }
+  document.querySelectorAll('nav a').forEach(function (a) {
+    window.scrollTo(0, 0); a.click();
+    var t = document.getElementById(a.getAttribute('href').slice(1)).getBoundingClientRect();
+    out.links.push([a.getAttribute('href'), Math.round(window.scrollY), Math.round(t.top),
+                    window.innerHeight]);
+  });
+  var p = document.createElement('pre'); p.id = 'xf-probe'; p.textContent = JSON.stringify(out);
+  document.body.appendChild(p);
+});</script>"""
+
+
+def _probe(tmp_path, html: str, name: str) -> dict:
+    copy = tmp_path / f"{name}.html"
+    copy.write_text(html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    dom = _chromium(tmp_path, "--window-size=1280,900", "--dump-dom", copy.resolve().as_uri())
+    assert "Uncaught" not in dom.stderr
+    found = re.search(r'<pre id="xf-probe">(.*?)</pre>', dom.stdout, re.S)
+    assert found, dom.stderr[-2000:]
+    import html as html_lib
+    return json.loads(html_lib.unescape(found.group(1)))
+
+
+def _check_layout(m: dict) -> None:
+    assert m["width"] <= m["client"] <= 1280, m            # no horizontal overflow at 1280 px
+    assert m["math"] > 50 and m["zero"] == 0, m            # every formula has a rendered size
+    assert m["raised"] is True                             # laid out as MathML: x^2's 2 is raised
+    for href, scroll, top, height in m["links"]:           # each contents link jumps there
+        assert 0 <= top < height, (href, scroll, top)
+        assert top <= 2 or scroll + height >= m["height"] - 2, (href, scroll, top)
+
+
+@needs_chromium
 def test_html_report_renders_in_headless_chromium(written, tmp_path):
     report, folder = written
     page = (folder / "r.html").resolve().as_uri()
-    png = tmp_path / "shot.png"
-    shot = _chromium(tmp_path, "--enable-logging=stderr", "--v=0", f"--screenshot={png}",
-                     "--window-size=1200,2000", page)
-    assert png.exists(), shot.stderr[-2000:]
+    png = ROOT / "build" / "screenshots"
+    png.mkdir(parents=True, exist_ok=True)
+    shot = _chromium(tmp_path, "--enable-logging=stderr", "--v=0",
+                     f"--screenshot={png / 'report.png'}", "--window-size=1280,1800", page)
+    assert (png / "report.png").exists(), shot.stderr[-2000:]
     assert "Uncaught" not in shot.stderr
-    ink, colours = _ink(png)
+    ink, colours = _ink(png / "report.png")
     assert ink > 0.03 and colours > 50, (ink, colours)
     dom = _chromium(tmp_path, "--dump-dom", page)
     assert "Uncaught" not in dom.stderr
     assert f"Rendered: {len(report.figures)} figure(s)." in dom.stdout   # the script ran
+    m = _probe(tmp_path, (folder / "r.html").read_text(), "probe")
+    _check_layout(m)
+    assert {h for h, *_ in m["links"]} >= {"#tokens", "#block-1", "#block-3", "#verdict"}
+    assert any(scroll > 500 for _, scroll, _, _ in m["links"])
     # the check can fail: a blank page has (almost) no ink
     blank = tmp_path / "blank.html"
     blank.write_text("<!DOCTYPE html><html><body></body></html>")
     blank_png = tmp_path / "blank.png"
-    _chromium(tmp_path, f"--screenshot={blank_png}", "--window-size=1200,2000",
+    _chromium(tmp_path, f"--screenshot={blank_png}", "--window-size=1280,2000",
               blank.resolve().as_uri())
     assert _ink(blank_png)[0] < 0.001
+
+
+@needs_chromium
+def test_a_large_report_with_long_formulas_fits_1280_pixels(tmp_path):
+    result = prove("(x + y + 1)**7 - x*y/3")          # 36 tokens, long polynomials
+    path = tmp_path / "big.html"
+    explain(result, html=str(path))
+    png = ROOT / "build" / "screenshots"
+    png.mkdir(parents=True, exist_ok=True)
+    _chromium(tmp_path, f"--screenshot={png / 'large.png'}", "--window-size=1280,1800",
+              path.resolve().as_uri())
+    m = _probe(tmp_path, path.read_text(), "big")
+    _check_layout(m)
+
+
+@needs_chromium
+def test_the_layout_probe_can_fail(tmp_path):
+    """The measurements are real: a hidden formula has no size, a wide box overflows."""
+    page = ('<!DOCTYPE html><html><body><nav><a href="#a">a</a></nav>'
+            '<math style="display:none"><mi>x</mi></math><div style="width:3000px">wide</div>'
+            '<p id="a">a</p></body></html>')
+    m = _probe(tmp_path, page, "bad")
+    assert m["zero"] == 1 and m["width"] > m["client"]
+    with pytest.raises(AssertionError):
+        _check_layout(m)

@@ -26,8 +26,8 @@ WIDE_FORMULA = 70
 
 CSS = """
 .xf-report { font-family: Georgia, 'DejaVu Serif', serif; color: #1d2430; max-width: 1100px;
-  margin: 0 auto; padding: 0 18px 40px; line-height: 1.5; background: #ffffff;
-  overflow-wrap: anywhere; }
+  margin: 0 auto; padding: 0 18px 40px; line-height: 1.5; background: #ffffff; }
+.xf-report p, .xf-report li { overflow-wrap: break-word; }
 .xf-report h1 { font-size: 1.6em; border-bottom: 3px solid #34507a; padding-bottom: 6px; }
 .xf-report h2 { font-size: 1.25em; color: #34507a; margin-top: 1.4em; }
 .xf-report math { font-family: 'STIX Two Math', 'Latin Modern Math', 'DejaVu Math TeX Gyre',
@@ -38,7 +38,7 @@ CSS = """
 .xf-report table { border-collapse: collapse; margin: 8px 0; font-size: 0.92em; }
 .xf-report th, .xf-report td { border: 1px solid #c9d2e0; padding: 3px 8px; text-align: left;
   vertical-align: middle; }
-.xf-report th { background: #e8eef7; }
+.xf-report th { background: #e8eef7; white-space: nowrap; }
 .xf-report td.new { background: #d9f0dc; }
 .xf-report ul.steps li { margin-bottom: 0.5em; }
 .xf-report .muted { color: #66707f; font-style: italic; }
@@ -52,8 +52,11 @@ CSS = """
 .xf-report .xf-row > figure { flex: 0 1 300px; margin: 4px 0; }
 .xf-report .xf-row > .xf-scroll { flex: 0 1 auto; }
 .xf-report .xf-wide-fig > figure { flex: 1 1 420px; }
-.xf-report table.xf-facts th { background: none; font-weight: normal; color: #44505f; }
+.xf-report table.xf-facts { table-layout: fixed; width: 100%; max-width: 900px; }
+.xf-report table.xf-facts th { background: none; font-weight: normal; color: #44505f;
+  width: 9em; }
 .xf-report a { color: #1f4f96; }
+.xf-report td a { white-space: nowrap; }
 .xf-report details.xf-block { border: 1px solid #c9d2e0; border-radius: 6px; margin: 10px 0;
   padding: 2px 12px; background: #fcfdff; }
 .xf-report details.xf-block > summary { cursor: pointer; font-weight: bold; padding: 4px 0; }
