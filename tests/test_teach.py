@@ -85,6 +85,7 @@ def test_a_tampered_trace_is_flagged_not_repeated(example):
     story = build_narrative(result)
     assert not story.consistent
     assert "WARNING" in render_text(story)
+    assert "recomputed values differ" in render_html(story)
     assert story.consistent is False and build_narrative(example).consistent
 
 

@@ -66,7 +66,8 @@ def svg_text(fig: MplFigure, salt: str) -> str:
     text kept as text, ids salted per figure so several SVGs can share one page."""
     FigureCanvasAgg(fig)
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none"}):
+    with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none",
+                                "font.sans-serif": ["DejaVu Sans", "sans-serif"]}):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
     text = text[text.index("<svg"):]

@@ -21,6 +21,8 @@ from .render_text import text_layers
 #: A model with more blocks or tokens than this opens with its blocks folded.
 FOLD_BLOCKS = 6
 FOLD_TOKENS = 30
+#: Under a block's table of steps, this many steps are also told in words.
+WORDS_SHOWN = 3
 #: A formula whose plain text is longer than this scrolls inside its own box.
 WIDE_FORMULA = 70
 
@@ -200,12 +202,16 @@ def _block(narrative: Narrative, i: int, opened: bool, figures: dict) -> str:
                              and len(s.keys[0].query.items) == 1
                              and len(s.keys[0].value.items) == 1 for s in b.steps)
     items = []
-    for step in b.steps:
+    told = b.steps[:WORDS_SHOWN] if single else b.steps
+    for step in told:
         text = rich(step.parts)
         if not step.consistent:
             text += ' <span class="warn">Recomputed values differ from the trace.</span>'
         items.append(f"<li>{text}</li>")
-    if b.omitted:
+    if single and len(b.steps) > len(told):
+        items.append(f'<li class="muted">The other {len(b.steps) - len(told)} row(s) of the '
+                     "table read the same way.</li>")
+    elif b.omitted:
         items.append(f'<li class="muted">... {b.omitted} more changed token(s) omitted.</li>')
     sentences = '<ul class="steps">' + "".join(items) + "</ul>"
     fig = _figure(figures.get(f"attention-{b.index}"))
