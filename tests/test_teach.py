@@ -165,6 +165,21 @@ def test_a_wrong_model_shows_its_first_difference_typeset(example):
     assert "coefficient of" in verdict and "<math" in verdict and "&#x2212;" in verdict
 
 
+@pytest.mark.parametrize("expr, options", [
+    (EXAMPLE, {"construction": "softmax"}), (EXAMPLE, {"construction": "relu"}),
+    ("x**3*y - 1", {"construction": "logdepth"}), ("a*x**2 + b*y", {"params": "a,b"}),
+    ("pi*x**2 + sqrt(2)*y", {}), ("x**5 - x/3", {}),
+])
+def test_every_construction_reads_as_typeset_math(expr, options):
+    result = prove(expr, **options)
+    story = build_narrative(result)
+    html, md = render_html(story), render_markdown(story)
+    assert result.proved and "**" not in visible_text(html)
+    assert not re.search(r"\w\*\*\d", md) and "$" in md
+    ids, links = _ids_and_links(html)
+    assert set(links) <= ids and len(re.findall(r"<math\b", html)) > 20
+
+
 # a tiny independent reader of the MathML this package writes (differential oracle)
 def _from_mathml(node):
     tag = node.tag

@@ -186,9 +186,10 @@ def attention_figure(result: ResultLike, narrative: Narrative, k: int,
     written = 0
     if n <= ANNOTATE_TOKENS:
         for (t, j), w in weights.items():
-            if j < n and w:
-                ax.text(j, t, formula(dom.to_sympy(w), 14).mathtext(), ha="center",
-                        va="center", fontsize=8, color="white")
+            f = formula(dom.to_sympy(w), 14) if j < n and w else None
+            if f is not None and len(f.text) <= 4:      # longer weights do not fit a cell
+                ax.text(j, t, f.mathtext(), ha="center", va="center", fontsize=8,
+                        color="white")
                 written += 1
     ax.set_title(f"block {k}: attention weights ({att.activation})", fontsize=10)
     fig.tight_layout()
