@@ -361,6 +361,21 @@ def test_the_heat_map_shows_where_a_wrong_model_differs(example):
     assert "largest |error| = 1/1000" in fig.caption
 
 
+def test_the_large_model_path_finds_the_same_errors(example, monkeypatch):
+    """Above the forward-pass budget the samples come from the trace's exact polynomials:
+    the same values, and a changed readout weight still shows."""
+    import exactformer.teach.figures as figures
+    points = [(Fraction(1, 2), Fraction(-3)), (Fraction(2), Fraction(5, 7))]
+    bad = api.check_model(replace(example.model, readout=example.model.readout.with_entry(
+        4, 2, Fraction(1, 1000))), EXAMPLE)
+    forward = [exact_samples(r, points) for r in (example, bad)]
+    monkeypatch.setattr(figures, "FORWARD_PASS_BUDGET", 0)
+    traced = [exact_samples(r, points) for r in (example, bad)]
+    assert "trace" in traced[0][1] and "forward pass" in forward[0][1]
+    assert [f[0] for f in forward] == [t[0] for t in traced]
+    assert [e for *_, e in traced[1][0]] == [Fraction(-3, 2000), Fraction(1, 700)]
+
+
 def test_attention_heat_maps_have_typeset_labels_and_exact_weights(example):
     from exactformer.teach.figures import attention_figure, block_weights
     story = build_narrative(example)

@@ -342,9 +342,11 @@ def exact_samples(result: ResultLike, points: Sequence
         want = _poly_at(target.poly, vec)
         if forward:
             got = _readout_value(model, run(model, RationalDomain(vec), record=False).final)
-        else:
-            got = _readout_value(model, [[_poly_at(p, vec) if p else Fraction(0) for p in row]
-                                         for row in final_polys])
+        else:       # only the entries the readout weighs are evaluated
+            got = Fraction(model.readout.bias)
+            for t, c, v in model.readout.entries:
+                p = final_polys[t][c]
+                got += v * (_poly_at(p, vec) if p else Fraction(0))
         out.append((vec if d > 1 else vec[0], want, got, got - want))
     how = ("one exact forward pass over the rationals per point" if forward else
            "the exact output polynomials of the trace, evaluated with Fractions")
