@@ -12,17 +12,30 @@ of the full one; the number of terms in all is kept so a reader can see what is 
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 import sympy
 
 #: Longest expression printed in full (characters of its plain text).
 MAX_EXPR_CHARS = 240
 
 
+def as_sympy(value) -> sympy.Basic:
+    """A sympy object, or an exact number (int, Fraction) as a sympy Integer/Rational;
+    nothing else is accepted (text is never parsed here)."""
+    if isinstance(value, sympy.Basic):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return sympy.Integer(value)
+    if isinstance(value, Fraction):
+        return sympy.Rational(value.numerator, value.denominator)
+    raise TypeError(f"cannot display a {type(value).__name__} as a formula")
+
+
 def leading_terms(expr, max_chars: int = MAX_EXPR_CHARS) -> tuple[sympy.Expr, int]:
     """(the expression itself, its term count) if its plain text fits in ``max_chars``,
     else (the sum of as many leading terms as fit, at least one, term count)."""
-    if not isinstance(expr, sympy.Basic):
-        expr = sympy.sympify(expr)   # safe: an int or Fraction-like number, never user text
+    expr = as_sympy(expr)
     terms = expr.as_ordered_terms() if isinstance(expr, sympy.Add) else [expr]
     if len(str(expr)) <= max_chars:
         return expr, len(terms)

@@ -25,7 +25,7 @@ from typing import Sequence, Union
 import sympy
 from sympy.printing.mathml import MathMLPresentationPrinter
 
-from ..poly.display import MAX_EXPR_CHARS, leading_terms
+from ..poly.display import MAX_EXPR_CHARS, as_sympy, leading_terms
 
 #: Labels (token names) are cut shorter than other formulas.
 LABEL_CHARS = 48
@@ -108,8 +108,7 @@ Piece = Union[str, Formula]
 Rich = tuple
 
 
-def _sympy(value) -> sympy.Basic:
-    return value if isinstance(value, sympy.Basic) else sympy.sympify(value)  # numbers only
+_sympy = as_sympy
 
 
 def formula(expr, max_chars: int = MAX_EXPR_CHARS) -> Formula:
