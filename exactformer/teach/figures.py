@@ -30,7 +30,7 @@ from matplotlib.figure import Figure as MplFigure
 from ..engine import RationalDomain, run
 from ..model import ExactMatrix, Model
 from ..poly.box import Box
-from .formula import Formula, formula, mathtext_label
+from .formula import formula, mathtext_label
 from .narrative import Narrative, ResultLike, channel_names
 from .render_text import text_layers
 

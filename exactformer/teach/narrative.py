@@ -22,7 +22,6 @@ from typing import Any, Protocol, Sequence
 import sympy
 
 from ..engine import Trace
-from ..poly.display import MAX_EXPR_CHARS
 from ..verify.verdict import EXACT_ON_BOX
 from ..model import ExactMatrix, Model
 from .formula import Formula, Piece, Rich, formula, label, products, rich_text, vector
@@ -183,8 +182,8 @@ def _reading(matrix: ExactMatrix, col: int, names: Sequence[str]) -> Rich:
         if c == col:
             if parts:
                 parts.append(" + ")
-            parts.append(names[r] if v == 1 else
-                         formula(sympy.Rational(v.numerator, v.denominator) * sympy.Symbol(names[r])))
+            weight = sympy.Rational(v.numerator, v.denominator)
+            parts.append(names[r] if v == 1 else formula(weight * sympy.Symbol(names[r])))
     if not parts:
         return ("nothing",)
     return ("channel " if len(parts) == 1 else "channels ",) + tuple(parts)
@@ -388,11 +387,6 @@ def _merge(pieces: Sequence[Piece]) -> Rich:
 def _embedding_row(w: _Walker, t: int) -> tuple[tuple[str, Formula], ...]:
     row = w.trace.residuals[0][t]
     return tuple((w.names[c], w.f(row[c])) for c in range(w.model.width))
-
-
-def short_expr(expr) -> str:
-    """``str(expr)``, cut after MAX_EXPR_CHARS characters with the number of terms."""
-    return formula(expr).text
 
 
 def _target_formula(target) -> Formula:
