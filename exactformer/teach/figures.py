@@ -193,10 +193,8 @@ def attention_figure(result: ResultLike, narrative: Narrative, k: int,
                 written += 1
     ax.set_title(f"block {k}: attention weights ({att.activation})", fontsize=10)
     fig.tight_layout()
-    caption = ("Dark cell (t, j): token t gives key j a non-zero exact weight"
-               + (" (written in)" if written else "")
-               + "; light: the mask allows the pair, weight exactly 0; white: masked. "
-               "Recomputed from the recorded scores.")
+    caption = ("Dark: a non-zero exact weight" + (" (written in)" if written else "")
+               + "; light: allowed, weight 0; white: masked.")
     if n < model.tokens:
         caption += f" Only the first {n} of {model.tokens} tokens are drawn."
     return Figure(f"attention-{k}", f"Attention of block {k}", caption,

@@ -272,6 +272,10 @@ def render_html_fragment(narrative: Narrative, figures: Sequence[Figure] = ()) -
                      for t in narrative.tokens]))
     p.append(_section("blocks", 4))
     p.append(f"<p>{rich(narrative.shared_weights)}</p>")
+    if any(f"attention-{b.index}" in figs for b in narrative.blocks):
+        p.append("<p>Each block shows its attention as a heat-map: row t is the token asking, "
+                 "column j the key it looks at; the weights are recomputed exactly from the "
+                 "scores the forward pass recorded.</p>")
     p.append(_figure(figs.get("weights")))
     p.append(_figure(figs.get("masks")))
     for i in range(len(narrative.blocks)):
