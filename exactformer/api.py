@@ -120,9 +120,24 @@ class ProofResult:
                 f"{self.seconds:.3f}s>")
 
     def _repr_html_(self) -> str:
-        """The step-by-step walk-through with its figures, for notebooks."""
-        from .teach import html_fragment
-        return html_fragment(self)
+        """A compact summary card for notebooks (the full walk-through: ``report()``)."""
+        from .teach import summary_card
+        return summary_card(self)
+
+    def _repr_latex_(self) -> str:
+        """``$p(x, y) = ...$: proved (rung)``, as sympy objects display in notebooks."""
+        m = self.model
+        return (f"{self.target._repr_latex_()}: {self.verdict._repr_latex_()}; "
+                f"{m.info.get('construction', 'custom')} construction, "
+                f"${m.tokens}$ tokens, ${m.depth}$ blocks")
+
+    def report(self, html: str | None = None, markdown: str | None = None,
+               max_shown: int = 12, plot_domain=None):
+        """The full walk-through (a ``teach.Report``: displays as the whole HTML report
+        in a notebook, ``str()`` is the terminal text); writes files when paths are given."""
+        from .teach import explain
+        return explain(self, max_shown=max_shown, markdown=markdown, html=html,
+                       plot_domain=plot_domain)
 
 
 def _with_constants(expr: sympy.Expr, target: Target) -> sympy.Expr:

@@ -18,14 +18,20 @@ from .cli import (EXIT_PROVED, EXIT_REFUTED, add_common_options, add_constructio
 
 
 def cmd_explain(args) -> int:
-    from .teach import explain
+    from .poly import make_target
+    from .poly.box import parse_box
+    from .teach import check_drawable, explain
     limits = limits_from_args(args)
-    result = api.prove(args.expr, variables=args.vars, params=args.params,
-                       construction=args.construction, domain=args.domain, degree=args.degree, limits=limits,
-                       timeout=args.timeout)
+    target = make_target(args.expr, variables=args.vars, params=args.params, limits=limits)
+    plot_domain = args.plot_domain if args.plot_domain is not None else args.domain
+    if plot_domain is not None:     # checked before the proof: bad input fails fast
+        plot_domain = parse_box(plot_domain, target.dimension)
+        check_drawable(plot_domain)
+    result = api.prove(target, construction=args.construction, domain=args.domain,
+                       degree=args.degree, limits=limits, timeout=args.timeout)
     color = not args.json and sys.stdout.isatty()
     report = explain(result, max_shown=args.max_tokens_shown, markdown=args.markdown,
-                     html=args.html, color=color)
+                     html=args.html, color=color, plot_domain=plot_domain)
     summary = result.summary()
     if args.json:
         summary["written"] = report.written
@@ -57,4 +63,7 @@ def register(subparsers) -> None:
     p.add_argument("--max-tokens-shown", metavar="K", type=positive_int, default=20,
                    dest="max_tokens_shown",
                    help="show at most K tokens (and blocks) in full (default 20)")
+    p.add_argument("--plot-domain", metavar="BOX", dest="plot_domain",
+                   help='range of the 1-D plot / 2-D heat-maps, e.g. "[0,1]^2" or '
+                        '"[-1,1]x[0,2]" (default: --domain, else [-1,1]^d)')
     p.set_defaults(func=cmd_explain)

@@ -40,6 +40,15 @@ class Domain:
     def to_sympy(self, value) -> sympy.Expr:
         raise NotImplementedError
 
+    def __repr__(self) -> str:
+        over = getattr(self, "variables", None)
+        point = getattr(self, "point", None)
+        if over is not None:
+            return f"{type(self).__name__}(QQ[{', '.join(over)}])"
+        if point is not None and len(point) <= 6:
+            return f"{type(self).__name__}({self.name} at {tuple(str(v) for v in point)})"
+        return f"{type(self).__name__}({self.name})"
+
 
 class PolynomialDomain(Domain):
     """QQ[x_1..x_d]: exact polynomial identity (rung 1)."""

@@ -22,7 +22,7 @@ from .domains import Domain
 Row = list
 
 
-@dataclass
+@dataclass(repr=False)
 class BlockTrace:
     """What one block did: scores S[t, j] (allowed pairs), the head outputs a_t
     (before Wo) of the tokens that attended, and the residual stream after the block."""
@@ -32,8 +32,12 @@ class BlockTrace:
     attention: dict[int, Row]
     residual: list[Row]
 
+    def __repr__(self) -> str:
+        return (f"<BlockTrace block {self.index}: {len(self.scores)} score(s), "
+                f"{len(self.attention)} head output(s)>")
 
-@dataclass
+
+@dataclass(repr=False)
 class Trace:
     """Residual streams and per-block details of one forward pass.
 
@@ -48,6 +52,18 @@ class Trace:
     @property
     def final(self) -> list[Row]:
         return self.residuals[-1]
+
+    def __repr__(self) -> str:
+        """Shape and per-block counts, never the (possibly huge) values themselves."""
+        tokens = len(self.residuals[0]) if self.residuals else 0
+        width = len(self.residuals[0][0]) if tokens else 0
+        blocks = [f"block {b.index}: {len(b.scores)} score(s), {len(b.attention)} token(s) "
+                  "attended" for b in self.blocks[:6]]
+        if len(self.blocks) > 6:
+            blocks.append(f"... {len(self.blocks) - 6} more block(s)")
+        return (f"<Trace over {self.domain!r}: {tokens} tokens x {width} channels, embedding + "
+                f"{len(self.residuals) - 1} block(s)" + ("; " + "; ".join(blocks) if blocks else "")
+                + "; residuals[k] = stream after block k, scores_of(k), value(k, t, c)>")
 
     def value(self, layer: int, token: int, channel: int) -> sympy.Expr:
         """H_layer[token, channel] as a sympy expression."""

@@ -94,6 +94,12 @@ class Target:
     def __repr__(self) -> str:
         return f"Target({self.as_expr()}, variables={list(self.variables)})"
 
+    def _repr_latex_(self) -> str:
+        """``$p(x, y) = x^{2} y - \\frac{1}{3}$`` (long targets cut with a term count)."""
+        from .display import latex_cut
+        args = ", ".join(sympy.latex(sympy.Symbol(v)) for v in self.variables)
+        return f"$p({args}) = {latex_cut(self.as_expr())}$"
+
     def __eq__(self, other) -> bool:
         return (isinstance(other, Target) and self.variables == other.variables
                 and self.params == other.params and self.poly == other.poly)

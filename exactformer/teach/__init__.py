@@ -11,21 +11,48 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .card import summary_card
 from .figures import Figure, all_figures, exact_samples
+from .formula import Formula
 from .narrative import DEFAULT_MAX_SHOWN, Narrative, ResultLike, build_narrative
 from .render_html import render_html, render_html_fragment
 from .render_markdown import render_markdown
 from .render_text import render_text
 
 
-@dataclass
+@dataclass(repr=False)
 class Report:
-    """A walk-through, its plain text, the figures (made on demand) and files written."""
+    """A walk-through, its plain text, the figures (made on demand) and files written.
+
+    In a notebook it displays as the full HTML report (MathML formulas, contents,
+    folding blocks, figures); ``str(report)`` is the terminal text."""
 
     narrative: Narrative
     text: str
     figures: list[Figure] = field(default_factory=list)
     written: dict[str, object] = field(default_factory=dict)
+    result: object = None
+    plot_domain: object = None
+
+    def _figures(self) -> list[Figure]:
+        if not self.figures and self.result is not None:
+            self.figures = all_figures(self.result, self.narrative, self.plot_domain)
+        return self.figures
+
+    def html(self) -> str:
+        """The complete self-contained HTML page."""
+        return render_html(self.narrative, self._figures())
+
+    def _repr_html_(self) -> str:
+        return render_html_fragment(self.narrative, self._figures())
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __repr__(self) -> str:
+        n = self.narrative
+        return (f"<Report {n.verdict.upper()}: {n.target} | {n.tokens_total} tokens, "
+                f"{n.blocks_total} blocks; .text, .html(), or display it in a notebook>")
 
 
 def _write(path: Path, text: str) -> None:
@@ -37,14 +64,18 @@ def _write(path: Path, text: str) -> None:
 
 
 def explain(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN, markdown: str | None = None,
-            html: str | None = None, color: bool = False) -> Report:
+            html: str | None = None, color: bool = False, plot_domain=None) -> Report:
     """Build the walk-through of ``result``; write Markdown (with its SVG figures in
-    ``<stem>_figures/``) and/or a self-contained HTML file when paths are given."""
+    ``<stem>_figures/``) and/or a self-contained HTML file when paths are given.
+    ``plot_domain`` (a Box or box text such as "[0,1]^2") is the range the 1-D and
+    2-D plots cover; default the model's box, else [-1, 1]^d."""
     narrative = build_narrative(result, max_shown=max_shown)
-    report = Report(narrative, render_text(narrative, color=color))
+    box = plot_box(result, plot_domain)
+    report = Report(narrative, render_text(narrative, color=color), result=result,
+                    plot_domain=box)
     if markdown is None and html is None:
         return report
-    report.figures = all_figures(result, narrative)
+    report.figures = all_figures(result, narrative, box)
     if markdown is not None:
         md_path = Path(markdown)
         fig_dir = md_path.with_name(md_path.stem + "_figures")
@@ -69,12 +100,47 @@ def explain(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN, markdown: st
     return report
 
 
+def plot_box(result: ResultLike, plot_domain=None):
+    """The plotted box: ``plot_domain`` (Box or text, read by the one box parser), else
+    the box the model was built for, else [-1, 1]^d."""
+    from ..poly.box import Box, box_from_meta, parse_box
+    d = len(result.model.variables)
+    if isinstance(plot_domain, Box):
+        box = plot_domain
+    elif plot_domain is not None:
+        box = parse_box(plot_domain, d)
+    elif "box" in result.model.info:
+        box = box_from_meta(result.model.info["box"])
+    else:
+        box = Box.cube(-1, 1, d)
+    if box.dimension != d:
+        from ..errors import ParseError
+        raise ParseError(f"the plot box {box} has dimension {box.dimension}, the model has "
+                         f"{d} variables")
+    check_drawable(box)
+    return box
+
+
+#: A plotted box must have bounds and denominators at most this large (a drawing range).
+MAX_PLOT_BOUND = 10 ** 6
+
+
+def check_drawable(box) -> None:
+    """Refuse plot boxes whose corners are absurd for a drawing (ParseError)."""
+    from ..errors import ParseError
+    for lo, hi in box.intervals:
+        for v in (lo, hi):
+            if abs(v) > MAX_PLOT_BOUND or v.denominator > MAX_PLOT_BOUND:
+                raise ParseError(f"plot box bound {v} is too large to draw (at most "
+                                 f"{MAX_PLOT_BOUND} in size and denominator)")
+
+
 def html_fragment(result: ResultLike, max_shown: int = 12) -> str:
-    """A compact HTML report (for notebooks): the walk-through with its figures."""
+    """The full HTML report without the page around it (for notebooks)."""
     narrative = build_narrative(result, max_shown=max_shown)
-    return render_html_fragment(narrative, all_figures(result, narrative))
+    return render_html_fragment(narrative, all_figures(result, narrative, plot_box(result)))
 
 
-__all__ = ["DEFAULT_MAX_SHOWN", "Figure", "Narrative", "Report", "all_figures", "build_narrative",
-           "exact_samples", "explain", "html_fragment", "render_html", "render_markdown",
-           "render_text"]
+__all__ = ["DEFAULT_MAX_SHOWN", "Figure", "Formula", "Narrative", "Report", "all_figures",
+           "build_narrative", "exact_samples", "explain", "html_fragment", "plot_box",
+           "check_drawable", "render_html", "render_markdown", "render_text", "summary_card"]

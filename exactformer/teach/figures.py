@@ -1,38 +1,54 @@
 """Figures of one proof as SVG text (matplotlib, Agg canvas, no pyplot state).
 
-Figures: the parent tree of the tokens, each block's mask as a heatmap, the
-weight matrices with their exact entries, the token x block table of exact
-contents and, for a target in one variable, target and model output on top of
-each other with the error curve. The error is computed EXACTLY, with Fractions,
-at every plotted point (the model by an exact forward pass over QQ); only the
-drawing turns the exact values into floats, and the caption says so.
+Figures: the parent tree of the tokens, the attention pattern of each block as a
+heat-map (which keys the mask allows, which weights are non-zero, the exact
+weights written in), the weight matrices with their exact entries, the token x
+block table of exact contents and, for a target in one variable, target and model
+output on top of each other with the error curve; for two variables, target and
+output as heat-maps over the plot box with the exact error at every grid point.
+Every label is matplotlib mathtext (``$x^{2} y$``). The error is computed EXACTLY,
+with Fractions, at every plotted point (the model by an exact forward pass over QQ);
+only the drawing turns the exact values into floats, and the caption says so.
 
-Large models are drawn in part (the first tokens and blocks) and the caption
-says how much was left out, so every figure stays small.
+Large models are drawn in part (the first tokens and blocks, a coarser grid) and the
+caption says how much was left out, so every figure stays small.
 """
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Sequence
 
 import matplotlib
+import sympy
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
 from ..engine import RationalDomain, run
 from ..model import ExactMatrix, Model
+from ..poly.box import Box
+from .formula import formula, mathtext_label
 from .narrative import Narrative, ResultLike, channel_names
 from .render_text import text_layers
 
 #: At most this many tokens / blocks are drawn in any figure.
 FIGURE_TOKENS = 24
 FIGURE_BLOCKS = 6
-#: Above this many (token x block) steps the 1-D plot evaluates the exact output
-#: polynomial of the trace instead of one exact forward pass per point.
+#: Cells of an attention heat-map get their exact weight written in up to this size.
+ANNOTATE_TOKENS = 10
+#: Above this many (token x block) steps the plots evaluate the exact output
+#: polynomials of the trace instead of one exact forward pass per point.
 FORWARD_PASS_BUDGET = 20_000
+#: Grid of the 2-D heat-map: GRID x GRID points, GRID_LARGE for models with more
+#: than GRID_LARGE_TOKENS tokens (the exact evaluation cost stays bounded).
+GRID = 21
+GRID_LARGE = 11
+GRID_LARGE_TOKENS = 60
+#: Plotted values are clipped here for drawing (floats overflow near 1e308).
+DRAW_LIMIT = 1e300
 
 
 @dataclass(frozen=True)
@@ -50,7 +66,8 @@ def svg_text(fig: MplFigure, salt: str) -> str:
     text kept as text, ids salted per figure so several SVGs can share one page."""
     FigureCanvasAgg(fig)
     buf = io.StringIO()
-    with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none"}):
+    with matplotlib.rc_context({"svg.hashsalt": salt, "svg.fonttype": "none",
+                                "font.sans-serif": ["DejaVu Sans", "sans-serif"]}):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
     text = text[text.index("<svg"):]
@@ -58,7 +75,7 @@ def svg_text(fig: MplFigure, salt: str) -> str:
 
 
 def _labels(narrative: Narrative, count: int) -> list[str]:
-    return [t.label for t in narrative.tokens[:count]]
+    return [t.label.mathtext() for t in narrative.tokens[:count]]
 
 
 def tree_figure(narrative: Narrative, limit: int = FIGURE_TOKENS) -> Figure:
@@ -83,7 +100,7 @@ def tree_figure(narrative: Narrative, limit: int = FIGURE_TOKENS) -> Figure:
                                             shrinkA=14, shrinkB=14))
     for t in tokens:
         x, y = pos[t.index]
-        ax.text(x, y, t.label, ha="center", va="center", fontsize=9,
+        ax.text(x, y, t.label.mathtext(), ha="center", va="center", fontsize=10,
                 bbox=dict(boxstyle="round,pad=0.35", fc="#eef3fb" if t.filled_in else "#fdf3e1",
                           ec="#34507a"))
     ax.set_xticks(range(ncols))
@@ -102,43 +119,91 @@ def tree_figure(narrative: Narrative, limit: int = FIGURE_TOKENS) -> Figure:
     return Figure("tree", "Tokens and their parents", caption, svg_text(fig, "tree"))
 
 
-def mask_figure(model: Model, narrative: Narrative, limit: int = FIGURE_TOKENS,
-                max_blocks: int = FIGURE_BLOCKS) -> Figure | None:
-    """Each block's mask as a heatmap: row = the token asking, column = the key."""
-    if model.depth == 0:
+def block_weights(model: Model, trace, k: int, limit: int) -> dict[tuple[int, int], object]:
+    """Exact attention weights w_tj of block k for queries t < limit, recomputed from the
+    recorded scores: w = phi(s) row by row (identity, relu, or softmax over the keys the
+    mask allows). Pairs the mask forbids are absent. A weight the domain cannot give
+    exactly (it never happens after a completed exact pass) is absent too."""
+    att = model.blocks[k - 1].attention
+    dom = trace.domain
+    scores = trace.blocks[k - 1].scores if k - 1 < len(trace.blocks) else {}
+    out: dict[tuple[int, int], object] = {}
+    for t in range(min(limit, model.tokens)):
+        keys = att.mask.allowed[t] if att.mask is not None else range(model.tokens)
+        row = [(j, scores[(t, j)]) for j in keys if (t, j) in scores]
+        if not row:
+            continue
+        try:
+            if att.activation == "softmax":
+                weights = dom.softmax([s for _, s in row])
+            elif att.activation == "relu":
+                weights = [dom.relu(s) for _, s in row]
+            else:
+                weights = [s for _, s in row]
+        except Exception:     # noqa: BLE001 - not exact here: draw the pair as allowed only
+            continue
+        for (j, _), w in zip(row, weights):
+            out[(t, j)] = w
+    return out
+
+
+def attention_figure(result: ResultLike, narrative: Narrative, k: int,
+                     limit: int = FIGURE_TOKENS) -> Figure | None:
+    """Block k's attention pattern: row = the token asking, column = the key; white:
+    the mask forbids the pair, light: allowed with weight exactly 0, dark: non-zero
+    weight (written in, exactly, for small models)."""
+    model, trace = result.model, result.trace
+    if not 1 <= k <= model.depth:
         return None
-    blocks = list(range(1, min(model.depth, max_blocks) + 1))
+    att = model.blocks[k - 1].attention
     n = min(model.tokens, limit, len(narrative.tokens))
+    weights = block_weights(model, trace, k, n)
+    grid = [[0.0] * n for _ in range(n)]
+    for t in range(n):
+        keys = att.mask.allowed[t] if att.mask is not None else range(model.tokens)
+        for j in keys:
+            if j < n:
+                grid[t][j] = 0.35
+    for (t, j), w in weights.items():
+        if j < n and w:
+            grid[t][j] = 1.0
+    side = 2.0 + 0.2 * n
+    fig = MplFigure(figsize=(min(side + 0.6, 8.0), min(side + 0.3, 7.5)))
+    ax = fig.add_subplot()
+    ax.imshow(grid, cmap="Blues", vmin=0, vmax=1.2, interpolation="nearest")
+    small = n <= 12
+    ticks = list(range(n)) if small else list(range(0, n, 5))
     labels = _labels(narrative, n)
-    fig = MplFigure(figsize=(min(3.0 * len(blocks), 16), 3.4 if n <= 12 else 4.2))
-    axes = fig.subplots(1, len(blocks), squeeze=False)[0]
-    for ax, k in zip(axes, blocks):
-        mask = model.blocks[k - 1].attention.mask
-        grid = [[0.0] * n for _ in range(n)]
-        for t in range(n):
-            keys = mask.allowed[t] if mask is not None else range(model.tokens)
-            for j in keys:
-                if j < n:
-                    grid[t][j] = 1.0
-        ax.imshow(grid, cmap="Blues", vmin=0, vmax=1.25, interpolation="nearest")
-        ax.set_title(f"block {k}", fontsize=10)
-        small = n <= 12
-        ticks = list(range(n)) if small else list(range(0, n, 5))
-        ax.set_xticks(ticks)
-        ax.set_yticks(ticks)
-        ax.set_xticklabels([labels[i] for i in ticks] if small else [str(i) for i in ticks],
-                           fontsize=7, rotation=90 if small else 0)
-        ax.set_yticklabels([labels[i] for i in ticks] if small else [str(i) for i in ticks],
-                           fontsize=7)
-        ax.set_xlabel("key (looked at)", fontsize=8)
-    axes[0].set_ylabel("query token", fontsize=8)
+    ax.set_xticks(ticks)
+    ax.set_yticks(ticks)
+    ax.set_xticklabels([labels[i] for i in ticks] if small else [str(i) for i in ticks],
+                       fontsize=9, rotation=90 if small else 0)
+    ax.set_yticklabels([labels[i] for i in ticks] if small else [str(i) for i in ticks],
+                       fontsize=9)
+    ax.set_xlabel("key (looked at)", fontsize=9)
+    ax.set_ylabel("query token", fontsize=9)
+    dom = trace.domain
+    written = 0
+    if n <= ANNOTATE_TOKENS:
+        for (t, j), w in weights.items():
+            f = formula(dom.to_sympy(w), 14) if j < n and w else None
+            if f is not None and len(f.text) <= 4:      # longer weights do not fit a cell
+                ax.text(j, t, f.mathtext(), ha="center", va="center", fontsize=8,
+                        color="white")
+                written += 1
+    ax.set_title(f"block {k}: attention weights ({att.activation})", fontsize=10)
     fig.tight_layout()
-    caption = "A dark cell (t, j) means token t may look at token j in that block."
-    if len(blocks) < model.depth:
-        caption += f" Only blocks 1-{len(blocks)} of {model.depth} are drawn."
+    caption = ("Dark: a non-zero exact weight" + (" (written in)" if written else "")
+               + "; light: allowed, weight 0; white: masked.")
     if n < model.tokens:
         caption += f" Only the first {n} of {model.tokens} tokens are drawn."
-    return Figure("masks", "Attention masks", caption, svg_text(fig, "masks"))
+    return Figure(f"attention-{k}", f"Attention of block {k}", caption,
+                  svg_text(fig, f"attention{k}"))
+
+
+def _number(v) -> str:
+    return formula(sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction)
+                   else v).mathtext()
 
 
 def _matrix_panel(ax, matrix: ExactMatrix, title: str, rows: Sequence[str],
@@ -148,13 +213,15 @@ def _matrix_panel(ax, matrix: ExactMatrix, title: str, rows: Sequence[str],
     for i, j, v in matrix.entries:
         if i < r and j < c:
             grid[i][j] = 1.0 if v > 0 else -1.0
-            ax.text(j, i, str(v), ha="center", va="center", fontsize=9)
+            ax.text(j, i, _number(v), ha="center", va="center", fontsize=9)
     ax.imshow(grid, cmap="coolwarm", vmin=-2, vmax=2, interpolation="nearest")
     ax.set_title(title, fontsize=10)
     ax.set_xticks(range(c))
     ax.set_yticks(range(r))
-    ax.set_xticklabels(list(cols)[:c], fontsize=8)
-    ax.set_yticklabels(list(rows)[:r], fontsize=8)
+    ax.set_xticklabels([mathtext_label(sympy.latex(sympy.Symbol(n)), n) for n in list(cols)[:c]],
+                       fontsize=9)
+    ax.set_yticklabels([mathtext_label(sympy.latex(sympy.Symbol(n)), n) for n in list(rows)[:r]],
+                       fontsize=9)
 
 
 def weights_figure(model: Model, block: int = 1) -> Figure | None:
@@ -165,12 +232,12 @@ def weights_figure(model: Model, block: int = 1) -> Figure | None:
     att = b.attention
     names = channel_names(model)
     heads = [f"h{i}" for i in range(max(att.wq.cols, att.wv.cols))]
-    panels = [(att.wq, "Wq (query)", names, heads), (att.wk, "Wk (key)", names, heads),
-              (att.wv, "Wv (value)", names, heads), (att.wo, "Wo (output)", heads, names)]
+    panels = [(att.wq, "$W_Q$ (query)", names, heads), (att.wk, "$W_K$ (key)", names, heads),
+              (att.wv, "$W_V$ (value)", names, heads), (att.wo, "$W_O$ (output)", heads, names)]
     if b.ffn is not None:
         hid = [f"f{i}" for i in range(b.ffn.w1.cols)]
-        panels += [(b.ffn.w1, f"W1 (FFN, {b.ffn.activation})", names, hid),
-                   (b.ffn.w2, "W2 (FFN)", hid, names)]
+        panels += [(b.ffn.w1, f"$W_1$ (FFN, {b.ffn.activation})", names, hid),
+                   (b.ffn.w2, "$W_2$ (FFN)", hid, names)]
     fig = MplFigure(figsize=(2.3 * len(panels), 2.8))
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, (m, title, rows, cols) in zip(axes, panels):
@@ -197,20 +264,21 @@ def table_figure(narrative: Narrative) -> Figure:
     for t, label, values in rows:
         line = []
         for i, v in enumerate(values):
-            line.append(0.0 if v == "0" else (1.0 if i == 0 or values[i - 1] != v else 0.4))
+            line.append(0.0 if v.is_zero else
+                        (1.0 if i == 0 or values[i - 1].text != v.text else 0.4))
         grid.append(line)
     ax.imshow(grid or [[0.0]], cmap="Greens", vmin=0, vmax=1.6, aspect="auto",
               interpolation="nearest")
     for r, (t, label, values) in enumerate(rows):
         for c, v in enumerate(values):
-            ax.text(c, r, v if len(v) <= 14 else v[:12] + "..", ha="center", va="center",
-                    fontsize=8)
+            ax.text(c, r, v.mathtext() if len(v.text) <= 14 else
+                    formula(v.items[0], 10).mathtext(), ha="center", va="center", fontsize=8)
     ax.set_xticks(range(len(layers)))
     ax.set_xticklabels(["embedding" if k == 0 else f"after block {k}" for k in layers],
                        fontsize=8)
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([f"{t}: {label}" for t, label, _ in rows], fontsize=8)
+    ax.set_yticklabels([f"{t}: " + label.mathtext() for t, label, _ in rows], fontsize=8)
     fig.tight_layout()
     ch = narrative.channels[narrative.content_channel]
     caption = (f"Channel {ch} of each token after each block (exact values). Dark: the value "
@@ -231,26 +299,33 @@ def _readout_value(model: Model, final) -> Fraction:
     return y
 
 
-def _poly_at(poly, x: Fraction) -> Fraction:
-    """A univariate PolyElement (rational coefficients) at x, exactly."""
+def _poly_at(poly, point: Sequence[Fraction]) -> Fraction:
+    """A PolyElement with rational coefficients at a rational point, exactly."""
     total = Fraction(0)
-    for (e,), c in poly.items():
-        total += Fraction(int(c.numerator), int(c.denominator)) * x ** e
+    for mon, c in poly.items():
+        term = Fraction(int(c.numerator), int(c.denominator))
+        for x, e in zip(point, mon):
+            if e:
+                term *= x ** e
+        total += term
     return total
 
 
-def exact_samples(result: ResultLike, points: Sequence[Fraction]
-                  ) -> tuple[list[tuple[Fraction, Fraction, Fraction, Fraction]], str]:
-    """(x, target(x), model(x), model(x) - target(x)) exactly, for a 1-D rational
-    target and a rational readout, with a sentence saying how the model was evaluated.
+def exact_samples(result: ResultLike, points: Sequence
+                  ) -> tuple[list[tuple[object, Fraction, Fraction, Fraction]], str]:
+    """(x, target(x), model(x), model(x) - target(x)) exactly at rational points (a
+    Fraction each for one variable, a tuple of Fractions otherwise), for a rational
+    target and readout, with a sentence saying how the model was evaluated.
 
     Small models: one exact forward pass over QQ per point (the engine with
-    RationalDomain). Large models: the exact output polynomial the trace computed,
-    evaluated with Fractions. Raises ValueError if the target is not 1-D rational.
+    RationalDomain). Large models: the exact output polynomials the trace computed,
+    evaluated with Fractions. Raises ValueError if the target or readout is not
+    rational, or a point has the wrong dimension.
     """
     model, target = result.model, result.target
-    if len(model.variables) != 1 or target.params:
-        raise ValueError("exact samples need one variable and rational coefficients")
+    d = len(model.variables)
+    if d == 0 or target.params or len(target.variables) != d:
+        raise ValueError("exact samples need variables and rational coefficients")
     if not all(isinstance(v, Fraction) for _, _, v in model.readout.entries) or \
             not isinstance(model.readout.bias, Fraction):
         raise ValueError("exact samples need a rational readout")
@@ -259,46 +334,70 @@ def exact_samples(result: ResultLike, points: Sequence[Fraction]
     forward = steps * len(points) <= FORWARD_PASS_BUDGET * 10 and steps <= FORWARD_PASS_BUDGET
     final_polys = None if forward else result.trace.final
     for x in points:
-        x = Fraction(x)
-        want = _poly_at(target.poly, x)
+        vec = tuple(Fraction(v) for v in x) if isinstance(x, (tuple, list)) else (Fraction(x),)
+        if len(vec) != d:
+            raise ValueError(f"a point needs {d} coordinate(s)")
+        want = _poly_at(target.poly, vec)
         if forward:
-            got = _readout_value(model, run(model, RationalDomain([x]), record=False).final)
-        else:
-            got = _readout_value(model, [[_poly_at(p, x) if p else Fraction(0) for p in row]
-                                         for row in final_polys])
-        out.append((x, want, got, got - want))
+            got = _readout_value(model, run(model, RationalDomain(vec), record=False).final)
+        else:       # only the entries the readout weighs are evaluated
+            got = Fraction(model.readout.bias)
+            for t, c, v in model.readout.entries:
+                p = final_polys[t][c]
+                got += v * (_poly_at(p, vec) if p else Fraction(0))
+        out.append((vec if d > 1 else vec[0], want, got, got - want))
     how = ("one exact forward pass over the rationals per point" if forward else
            "the exact output polynomials of the trace, evaluated with Fractions")
     return out, how
 
 
-def plot_figure(result: ResultLike, count: int = 81,
-                interval: tuple[Fraction, Fraction] = (Fraction(-1), Fraction(1))) -> Figure | None:
-    """Target and model output on [a, b] (1-D targets only) with the exact error."""
+def _draw(v: Fraction) -> float:
+    """A float for drawing only (huge values clipped at DRAW_LIMIT)."""
     try:
-        a, b = interval
+        f = float(v)
+    except OverflowError:
+        f = math.inf if v > 0 else -math.inf
+    return max(-DRAW_LIMIT, min(DRAW_LIMIT, f))
+
+
+def _title(result: ResultLike, lhs: str) -> str:
+    f = formula(result.target.as_expr(), 60)
+    return mathtext_label(f"{lhs} = {f.latex}", f"{lhs} = {f.text}")
+
+
+def plot_figure(result: ResultLike, count: int = 81, box: Box | None = None) -> Figure | None:
+    """Target and model output on the interval ``box`` (default [-1, 1]; 1-D targets
+    only) with the exact error."""
+    if len(result.model.variables) != 1:
+        return None
+    box = box or Box.cube(-1, 1, 1)
+    (a, b), = box.intervals
+    try:
         points = [a + (b - a) * Fraction(i, count - 1) for i in range(count)]
         samples, how = exact_samples(result, points)
     except ValueError:
         return None
+    var = result.model.variables[0]
     xs = [float(s[0]) for s in samples]          # floats for drawing only
     fig = MplFigure(figsize=(7.5, 4.6))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
-    top.plot(xs, [float(s[1]) for s in samples], color="#1f5fa8", lw=2.6, label="target p(x)")
-    top.plot(xs, [float(s[2]) for s in samples], "o", color="#e07b00", ms=3.2,
-             label="transformer output y(x)")
+    top.plot(xs, [_draw(s[1]) for s in samples], color="#1f5fa8", lw=2.6,
+             label=f"target $p({var})$")
+    top.plot(xs, [_draw(s[2]) for s in samples], "o", color="#e07b00", ms=3.2,
+             label=f"transformer output $y({var})$")
     top.legend(fontsize=9, loc="best")
-    top.set_title(f"{result.target.as_expr()}", fontsize=10)
+    top.set_title(_title(result, f"p({var})"), fontsize=10)
     errors = [s[3] for s in samples]
     worst = max((abs(e) for e in errors), default=Fraction(0))
-    bottom.plot(xs, [float(e) for e in errors], color="#2a8a3a", lw=2)
+    bottom.plot(xs, [_draw(e) for e in errors], color="#2a8a3a", lw=2)
     bottom.axhline(0, color="#888888", lw=0.6)
     if worst == 0:
         bottom.set_ylim(-1, 1)
-    bottom.set_ylabel("error", fontsize=9)
-    bottom.set_xlabel(result.model.variables[0], fontsize=9)
-    bottom.text(0.01, 0.92, f"max |y - p| over the {len(samples)} points = {worst} (exact)",
-                transform=bottom.transAxes, fontsize=8, va="top")
+    bottom.set_ylabel("error $y - p$", fontsize=9)
+    bottom.set_xlabel(f"${var}$" if re.fullmatch(r"[A-Za-z]\w*", var, re.ASCII) else var,
+                      fontsize=9)
+    bottom.text(0.01, 0.92, f"max $|y - p|$ over the {len(samples)} points = "
+                + _number(worst) + " (exact)", transform=bottom.transAxes, fontsize=8, va="top")
     fig.tight_layout()
     caption = (f"Target and transformer output at {len(samples)} rational points of "
                f"[{a}, {b}], computed exactly ({how}); the error y(x) - p(x) is exactly "
@@ -307,11 +406,84 @@ def plot_figure(result: ResultLike, count: int = 81,
     return Figure("plot", "Target and output (one variable)", caption, svg_text(fig, "plot"))
 
 
-def all_figures(result: ResultLike, narrative: Narrative) -> list[Figure]:
-    """Every figure that applies to this proof, small enough for any model size."""
+def grid_side(model: Model) -> int:
+    """Points per side of the 2-D heat-map grid (coarser for large models)."""
+    return GRID if model.tokens <= GRID_LARGE_TOKENS else GRID_LARGE
+
+
+def plot2d_figure(result: ResultLike, box: Box | None = None,
+                  side: int | None = None) -> Figure | None:
+    """Target and model output as heat-maps (with contour lines) over the box (default
+    [-1, 1]^2; 2-variable targets only), and the exact error y - p at every grid point
+    (one cell per point: green where it is exactly 0, red where not)."""
+    model = result.model
+    if len(model.variables) != 2:
+        return None
+    box = box or Box.cube(-1, 1, 2)
+    side = side or grid_side(model)
+    (a0, b0), (a1, b1) = box.intervals
+    xs = [a0 + (b0 - a0) * Fraction(i, side - 1) for i in range(side)]
+    ys = [a1 + (b1 - a1) * Fraction(j, side - 1) for j in range(side)]
+    try:
+        samples, how = exact_samples(result, [(x, y) for y in ys for x in xs])
+    except ValueError:
+        return None
+    target = [[_draw(samples[j * side + i][1]) for i in range(side)] for j in range(side)]
+    output = [[_draw(samples[j * side + i][2]) for i in range(side)] for j in range(side)]
+    errors = [s[3] for s in samples]
+    wrong = sum(1 for e in errors if e != 0)
+    worst = max(abs(e) for e in errors)
+    status = [[0.0 if samples[j * side + i][3] == 0 else 1.0 for i in range(side)]
+              for j in range(side)]
+    lo = min(min(r) for r in target + output)
+    hi = max(max(r) for r in target + output)
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    extent = (float(a0), float(b0), float(a1), float(b1))
+    u, v = model.variables
+    fig = MplFigure(figsize=(11.5, 3.9), layout="constrained")
+    axes = fig.subplots(1, 3)
+    for ax, grid, title in ((axes[0], target, _title(result, f"p({u}, {v})")),
+                            (axes[1], output, f"transformer output $y({u}, {v})$")):
+        im = ax.imshow(grid, origin="lower", extent=extent, cmap="viridis", vmin=lo, vmax=hi,
+                       interpolation="nearest", aspect="auto")
+        if side >= 5 and hi - lo > 0:
+            ax.contour([float(x) for x in xs], [float(y) for y in ys], grid, levels=8,
+                       colors="white", linewidths=0.6, alpha=0.7)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel(f"${u}$", fontsize=9)
+        ax.set_ylabel(f"${v}$", fontsize=9)
+    fig.colorbar(im, ax=axes[:2], shrink=0.85)
+    from matplotlib.colors import ListedColormap
+    axes[2].imshow(status, origin="lower", extent=extent, aspect="auto", vmin=0, vmax=1,
+                   cmap=ListedColormap(["#cdebd3", "#e0483c"]), interpolation="nearest")
+    axes[2].set_title(f"exact error $y - p$ at {side}$\\times${side} points", fontsize=10)
+    axes[2].text(0.5, 0.5, "$y - p = 0$\nat every point" if not wrong else
+                 f"{wrong} point(s)\nwith $y \\neq p$", transform=axes[2].transAxes,
+                 ha="center", va="center", fontsize=13,
+                 bbox=dict(boxstyle="round", fc="white", ec="#2a8a3a" if not wrong else "#b3261e"))
+    axes[2].set_xlabel(f"${u}$", fontsize=9)
+    n = side * side
+    caption = (f"Target p and transformer output y over the box {box}, sampled at a "
+               f"{side} x {side} grid of rational points and computed exactly ({how}). "
+               "The right panel marks every grid point by its exact error y - p: "
+               + (f"it is 0 at all {n} points." if not wrong else
+                  f"it is non-zero at {wrong} of the {n} points (largest |error| = {worst}).")
+               + " Only the colours use floating point.")
+    return Figure("plot2d", "Target and output over the box (two variables)", caption,
+                  svg_text(fig, "plot2d"))
+
+
+def all_figures(result: ResultLike, narrative: Narrative, plot_domain: Box | None = None
+                ) -> list[Figure]:
+    """Every figure that applies to this proof, small enough for any model size: the
+    tree, the weights, the table, the 1-D or 2-D plot over ``plot_domain`` (default
+    [-1, 1]^d), and the attention of the first FIGURE_BLOCKS blocks shown."""
     out = [tree_figure(narrative)]
-    for f in (mask_figure(result.model, narrative), weights_figure(result.model),
-              table_figure(narrative), plot_figure(result)):
+    shown = [b.index for b in narrative.blocks][:FIGURE_BLOCKS]
+    for f in (weights_figure(result.model), table_figure(narrative),
+              plot_figure(result, box=plot_domain), plot2d_figure(result, box=plot_domain),
+              *(attention_figure(result, narrative, k) for k in shown)):
         if f is not None:
             out.append(f)
     return out

@@ -15,7 +15,6 @@ The facts used:
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Protocol, Sequence
@@ -25,12 +24,12 @@ import sympy
 from ..engine import Trace
 from ..verify.verdict import EXACT_ON_BOX
 from ..model import ExactMatrix, Model
+from .formula import Formula, Piece, Rich, formula, label, products, rich_text, vector
 
 #: Default number of tokens shown in full before a summary line.
 DEFAULT_MAX_SHOWN = 20
 #: Default number of blocks shown in full (degree <= 30: every block).
 DEFAULT_MAX_BLOCKS = 30
-_LABEL_CHARS = 48
 _MAX_KEYS_SHOWN = 6
 
 
@@ -50,11 +49,11 @@ class TokenInfo:
     its embedding row as (channel, value) pairs."""
 
     index: int
-    label: str
+    label: Formula
     degree: int | None
     parents: tuple[int, ...]
     filled_in: int
-    embedding: tuple[tuple[str, str], ...]
+    embedding: tuple[tuple[str, Formula], ...]
 
 
 @dataclass(frozen=True)
@@ -62,27 +61,32 @@ class KeyStep:
     """Token t looking at key j in one block: query, key, score, weight, value."""
 
     key: int
-    key_label: str
-    query: str
-    key_vector: str
-    score: str
-    weight: str
-    value: str
+    key_label: Formula
+    query: Formula
+    key_vector: Formula
+    score: Formula
+    weight: Formula
+    value: Formula
 
 
 @dataclass(frozen=True)
 class TokenStep:
-    """What one block did to one token (all strings are exact values)."""
+    """What one block did to one token (every formula is an exact value)."""
 
     token: int
-    label: str
+    label: Formula
     degree: int | None
     keys: tuple[KeyStep, ...]
-    product: str           # weight*value written out (before expansion)
-    head: str              # the head output a_t (expanded)
-    changes: tuple[tuple[str, str, str], ...]   # (channel, before, after)
-    sentence: str
+    product: Piece          # weight*value written out (before expansion)
+    head: Formula           # the head output a_t (expanded)
+    changes: tuple[tuple[str, Formula, Formula], ...]   # (channel, before, after)
+    parts: Rich             # the sentence, text and formulas
     consistent: bool
+
+    @property
+    def sentence(self) -> str:
+        """The sentence as plain text."""
+        return rich_text(self.parts)
 
 
 @dataclass(frozen=True)
@@ -102,21 +106,21 @@ class BlockStep:
 @dataclass(frozen=True)
 class ReadoutTerm:
     token: int
-    label: str
+    label: Formula
     channel: str
-    coefficient: str
-    content: str
+    coefficient: Formula
+    content: Formula
 
 
 @dataclass
 class Narrative:
     """The whole walk-through: overview, tokens, embedding, blocks, readout, verdict."""
 
-    title: str
-    target: str
+    heading: Rich
+    target: Formula
     variables: tuple[str, ...]
     construction: str
-    facts: list[tuple[str, str]]
+    facts: list[tuple[str, Piece]]
     channels: tuple[str, ...]
     content_channel: int
     intro: list[str]
@@ -125,17 +129,24 @@ class Narrative:
     blocks: list[BlockStep]
     blocks_omitted: int
     blocks_omitted_changed: int
-    shared_weights: str
+    shared_weights: Rich
     readout_terms: list[ReadoutTerm]
     readout_omitted: int
     readout_text: list[str]
-    output: str
+    output: Piece
     verdict: str
-    verdict_text: str
+    verdict_text: Rich
     holds: bool
     table_layers: list[int] = field(default_factory=list)
-    table: list[tuple[int, str, list[str]]] = field(default_factory=list)
+    table: list[tuple[int, Formula, list[Formula]]] = field(default_factory=list)
     max_shown: int = DEFAULT_MAX_SHOWN
+    tokens_total: int = 0
+    blocks_total: int = 0
+
+    @property
+    def title(self) -> str:
+        """The heading as plain text."""
+        return rich_text(self.heading)
 
     @property
     def consistent(self) -> bool:
@@ -164,31 +175,18 @@ def content_channel(model: Model) -> int:
     return model.width - 1
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= _LABEL_CHARS else text[:_LABEL_CHARS - 3] + "..."
-
-
-_ATOM = re.compile(r"([A-Za-z_][A-Za-z0-9_]*(\*\*\d+)?|\d+)\Z", re.ASCII)
-
-
-def _paren(text: str) -> str:
-    """Parentheses around anything but a number, a symbol or a power of one."""
-    return text if _ATOM.match(text) else f"({text})"
-
-
-def _vec(values: Sequence[str]) -> str:
-    return values[0] if len(values) == 1 else "(" + ", ".join(values) + ")"
-
-
-def _reading(matrix: ExactMatrix, col: int, names: Sequence[str]) -> str:
+def _reading(matrix: ExactMatrix, col: int, names: Sequence[str]) -> Rich:
     """Which channels column ``col`` of a weight matrix reads, e.g. 'channel xin'."""
-    parts = []
+    parts: list[Piece] = []
     for r, c, v in matrix.entries:
         if c == col:
-            parts.append(names[r] if v == 1 else f"{v}*{names[r]}")
+            if parts:
+                parts.append(" + ")
+            weight = sympy.Rational(v.numerator, v.denominator)
+            parts.append(names[r] if v == 1 else formula(weight * sympy.Symbol(names[r])))
     if not parts:
-        return "nothing"
-    return ("channel " if len(parts) == 1 else "channels ") + " + ".join(parts)
+        return ("nothing",)
+    return ("channel " if len(parts) == 1 else "channels ",) + tuple(parts)
 
 
 def _writing(matrix: ExactMatrix, names: Sequence[str]) -> str:
@@ -204,16 +202,22 @@ class _Walker:
         self.domain = trace.domain
         self.names = channel_names(model)
         self.cc = content_channel(model)
-        self._labels: dict[int, str] = {}
+        self._labels: dict[int, Formula] = {}
         self.nvars = len(model.variables)
 
-    def text(self, value) -> str:
-        return str(self.domain.to_sympy(value))
+    def expr(self, value) -> sympy.Expr:
+        return self.domain.to_sympy(value)
 
-    def label(self, t: int) -> str:
+    def f(self, value) -> Formula:
+        return formula(self.domain.to_sympy(value))
+
+    def vec(self, values) -> Formula:
+        return vector([self.domain.to_sympy(v) for v in values])
+
+    def label(self, t: int) -> Formula:
         if t not in self._labels:
             final = self.trace.final[t][self.cc]
-            self._labels[t] = _short(self.text(final)) if final else f"t{t}"
+            self._labels[t] = label(self.expr(final) if final else sympy.Symbol(f"t_{t}"))
         return self._labels[t]
 
     def degree(self, t: int) -> int | None:
@@ -231,9 +235,6 @@ class _Walker:
             if b.attention.mask is not None:
                 out.update(b.attention.mask.allowed[t])
         return tuple(sorted(out))
-
-    def name(self, t: int) -> str:
-        return f"token {t} ({self.label(t)})"
 
     def row_times(self, row, matrix: ExactMatrix) -> list:
         zero = self.domain.zero
@@ -297,93 +298,99 @@ def _token_step(w: _Walker, k: int, t: int) -> TokenStep:
     if got is None and any(head):
         consistent = False
     silent = 0
+    raw: list = []
     for j, s, wj, vj in zip(keys, scores, weights, values):
         if len(keys) > 1 and (not wj or len(steps) >= _MAX_KEYS_SHOWN):
             silent += 1
             continue
-        steps.append(KeyStep(j, w.label(j), _vec([w.text(v) for v in q]),
-                             _vec([w.text(v) for v in w.row_times(H[j], att.wk)]),
-                             w.text(s), w.text(wj), _vec([w.text(v) for v in vj])))
+        steps.append(KeyStep(j, w.label(j), w.vec(q), w.vec(w.row_times(H[j], att.wk)),
+                             w.f(s), w.f(wj), w.vec(vj)))
+        raw.append((wj, vj))
     before, after = H[t], trace.residuals[k][t]
-    changes = tuple((w.names[c], w.text(before[c]), w.text(after[c]))
+    changes = tuple((w.names[c], w.f(before[c]), w.f(after[c]))
                     for c in range(model.width) if before[c] != after[c])
-    head_text = _vec([w.text(v) for v in head])
-    nonzero = [ks for ks in steps if ks.weight != "0"]
+    head_f = w.vec(head)
     if silent and any(weights[i] for i in range(len(keys))
                       if keys[i] not in {ks.key for ks in steps}):
-        product = "(sum over the keys)"     # some weighted keys are not listed
+        product: Piece = "(sum over the keys)"     # some weighted keys are not listed
     else:
-        product = " + ".join(f"{_paren(ks.weight)}*{_paren(ks.value)}" for ks in nonzero) or "0"
-    sentence = _sentence(w, k, t, att, block, steps, product, head_text, changes,
-                         len(keys), silent)
-    return TokenStep(t, w.label(t), w.degree(t), tuple(steps), product, head_text, changes,
-                     sentence, consistent)
+        product = products([(w.expr(wj), w.vec(vj).items[0] if len(vj) == 1
+                             else sympy.Tuple(*w.vec(vj).items))
+                            for wj, vj in raw if wj])
+    parts = _sentence(w, k, t, att, block, steps, product, head_f, changes, len(keys), silent)
+    return TokenStep(t, w.label(t), w.degree(t), tuple(steps), product, head_f, changes,
+                     parts, consistent)
 
 
-def _sentence(w: _Walker, k: int, t: int, att, block, steps: list[KeyStep], product: str,
-              head: str, changes, nkeys: int, silent: int) -> str:
-    """One plain-English sentence (for a single key) or a short paragraph."""
+def _sentence(w: _Walker, k: int, t: int, att, block, steps: list[KeyStep], product: Piece,
+              head: Formula, changes, nkeys: int, silent: int) -> Rich:
+    """One plain-English sentence (for a single key) or a short paragraph, as text
+    pieces and formulas."""
     deg = w.degree(t)
-    who = f"token {w.label(t)}" + (f" (degree {deg})" if deg is not None else "")
+    who: list[Piece] = ["token ", w.label(t)] + ([f" (degree {deg})"] if deg is not None else [])
     qread, kread, vread = (_reading(m, 0, w.names) for m in (att.wq, att.wk, att.wv))
     wrote = _writing(att.wo, w.names)
+    same = str(product) == str(head)
+    out: list[Piece] = [f"Block {k}: "] + who
     if nkeys == 1 and att.wq.cols == 1 and att.wv.cols == 1:
         ks = steps[0]
-        whom = (f"its parent, token {ks.key_label}" if w.parents(t) == (ks.key,)
-                else f"token {ks.key_label}")
-        s = (f"Block {k}: {who} attends only to {whom}; its query "
-             f"reads {ks.query} ({qread}), the key of token {ks.key_label} reads {ks.key_vector} "
-             f"({kread}), "
-             f"so the score is {ks.score}")
+        whom: list[Piece] = (["its parent, token ", ks.key_label] if w.parents(t) == (ks.key,)
+                             else ["token ", ks.key_label])
+        out += [" attends only to "] + whom + ["; its query reads ", ks.query, " ("]
+        out += list(qread) + ["), the key of token ", ks.key_label, " reads ", ks.key_vector, " ("]
+        out += list(kread) + ["), so the score is ", ks.score]
         if att.activation == "identity":
-            s += " (used as the weight as it is)"
+            out.append(" (used as the weight as it is)")
         else:
-            s += f"; {att.activation} turns it into the weight {ks.weight}"
-        s += f"; the value is token {ks.key_label}'s content {ks.value} ({vread}), "
-        gain = product if product == head else f"{product} = {head}"
-        s += f"so the token gains {gain} (written into {wrote})."
+            out += [f"; {att.activation} turns it into the weight ", ks.weight]
+        out += ["; the value is token ", ks.key_label, "'s content ", ks.value, " ("]
+        out += list(vread) + ["), so the token gains ", product]
+        if not same:
+            out += [" = ", head]
+        out.append(f" (written into {wrote}).")
     else:
-        parts = [f"Block {k}: {who} may look at {nkeys} token(s)"
-                 + (f" (no mask); a non-zero weight goes to {len(steps)} of them"
-                    if att.mask is None
-                    else "")]
+        out.append(f" may look at {nkeys} token(s)"
+                   + (f" (no mask); a non-zero weight goes to {len(steps)} of them"
+                      if att.mask is None else ""))
         for ks in steps:
-            parts.append(f"  token {ks.key_label}: score {ks.score}, weight {ks.weight}, "
-                         f"value {ks.value}")
+            out += ["\n  token ", ks.key_label, ": score ", ks.score, ", weight ", ks.weight,
+                    ", value ", ks.value]
         if silent:
-            parts.append(f"  ... {silent} other key(s) not listed"
-                         + (" (weight 0)" if product != "(sum over the keys)" else ""))
-        parts.append(f"  head output = {product}" + ("" if product == head else f" = {head}")
-                     + f" (written into {wrote}).")
-        s = "\n".join(parts)
+            out.append(f"\n  ... {silent} other key(s) not listed"
+                       + (" (weight 0)" if product != "(sum over the keys)" else ""))
+        out += ["\n  head output = ", product] + ([] if same else [" = ", head])
+        out.append(f" (written into {wrote}).")
     if block.ffn is not None:
-        s += f" Then the feed-forward layer ({block.ffn.activation}) acts."
+        out.append(f" Then the feed-forward layer ({block.ffn.activation}) acts.")
     if changes:
-        s += " Now " + ", ".join(f"{ch} = {after}" for ch, _, after in changes) + "."
-    return s
+        out.append(" Now ")
+        for i, (ch, _, after) in enumerate(changes):
+            out += [", " if i else "", f"{ch} = ", after]
+        out.append(".")
+    return _merge(out)
 
 
-def _embedding_row(w: _Walker, t: int) -> tuple[tuple[str, str], ...]:
+def _merge(pieces: Sequence[Piece]) -> Rich:
+    """Adjacent strings joined, empty ones dropped."""
+    out: list[Piece] = []
+    for p in pieces:
+        if isinstance(p, str):
+            if not p:
+                continue
+            if out and isinstance(out[-1], str):
+                out[-1] += p
+                continue
+        out.append(p)
+    return tuple(out)
+
+
+def _embedding_row(w: _Walker, t: int) -> tuple[tuple[str, Formula], ...]:
     row = w.trace.residuals[0][t]
-    return tuple((w.names[c], w.text(row[c])) for c in range(w.model.width))
+    return tuple((w.names[c], w.f(row[c])) for c in range(w.model.width))
 
 
-#: Longest polynomial printed in full; longer ones are cut with a term count.
-MAX_EXPR_CHARS = 240
-
-
-def short_expr(expr) -> str:
-    """``str(expr)``, cut after MAX_EXPR_CHARS characters with the number of terms."""
-    text = str(expr)
-    if len(text) <= MAX_EXPR_CHARS:
-        return text
-    terms = len(sympy.Add.make_args(expr)) if isinstance(expr, sympy.Basic) else None
-    cut = text[:MAX_EXPR_CHARS].rsplit(" ", 1)[0]
-    return cut + (f" ... ({terms} terms in all)" if terms else " ...")
-
-
-def _target_text(target) -> str:
-    return short_expr(target.as_expr()) if hasattr(target, "as_expr") else short_expr(target)
+def _target_formula(target) -> Formula:
+    return formula(target.as_expr() if hasattr(target, "as_expr") else target)
 
 
 def build_narrative(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN,
@@ -418,8 +425,8 @@ def build_narrative(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN,
                         _filled_in(trace, t), _embedding_row(w, t))
               for t in range(min(N, max_shown))]
 
-    target_text = _target_text(result.target)
-    facts = [("target", target_text),
+    target_f = _target_formula(result.target)
+    facts: list[tuple[str, Piece]] = [("target", target_f),
              ("variables", ", ".join(model.variables) or "(none)"),
              ("construction", construction),
              ("tokens", str(N)), ("width", f"{model.width} (channels {', '.join(w.names)})"),
@@ -465,25 +472,28 @@ def build_narrative(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN,
                and b.attention.wv == model.blocks[0].attention.wv
                and b.attention.wo == model.blocks[0].attention.wo
                and b.ffn == model.blocks[0].ffn for b in model.blocks) if L else True
+    shared: Rich
     if L == 0:
-        shared = "There are no blocks."
+        shared = ("There are no blocks.",)
     elif same:
         att = model.blocks[0].attention
-        shared = (f"All {L} block(s) share the same weights: the query reads "
-                  f"{_reading(att.wq, 0, w.names)}, the key reads {_reading(att.wk, 0, w.names)}, "
-                  f"the value reads {_reading(att.wv, 0, w.names)}, and Wo writes into "
-                  f"{_writing(att.wo, w.names)}. Only the masks differ from block to block."
+        shared = (_merge((f"All {L} block(s) share the same weights: the query reads ",)
+                         + _reading(att.wq, 0, w.names) + (", the key reads ",)
+                         + _reading(att.wk, 0, w.names) + (", the value reads ",)
+                         + _reading(att.wv, 0, w.names)
+                         + (f", and Wo writes into {_writing(att.wo, w.names)}. Only the masks "
+                            "differ from block to block.",))
                   if att.wq.cols == 1 and att.wv.cols == 1 else
-                  f"All {L} block(s) share the same weights; only the masks differ.")
+                  (f"All {L} block(s) share the same weights; only the masks differ.",))
     else:
-        shared = "The blocks have different weights (see the figures)."
+        shared = ("The blocks have different weights (see the figures).",)
 
     terms = []
     entries = model.readout.entries
     for t, c, v in entries[:max_shown]:
         coef = v if not isinstance(v, Fraction) else sympy.Rational(v.numerator, v.denominator)
-        terms.append(ReadoutTerm(t, w.label(t), w.names[c], str(coef),
-                                 w.text(trace.final[t][c])))
+        terms.append(ReadoutTerm(t, w.label(t), w.names[c], formula(coef),
+                                 w.f(trace.final[t][c])))
     readout_text = [
         f"The readout is the only part that depends on the target: it multiplies channel "
         f"entries by {len(entries)} non-zero weight(s) and adds them up"
@@ -495,35 +505,50 @@ def build_narrative(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN,
                             "no such term.")
     if output is None:
         output = getattr(result, "output", None)
-    out_text = short_expr(output) if output is not None else "(not computed)"
+    out_f: Piece = formula(output) if output is not None else "(not computed)"
     verdict = result.verdict
     holds = bool(verdict.holds)
     box = model.info.get("box") if verdict.rung == EXACT_ON_BOX else None
+    vtext: Rich
     if holds and box:
         vtext = (f"PROVED ({verdict.rung}): every relu argument was shown to keep one sign on "
-                 f"the box {box}, so there the output is the polynomial {out_text}; it was "
-                 f"compared with the target {target_text} coefficient by coefficient and they "
-                 f"are equal, so the error is zero for every input in {box}, not just at "
-                 "test points. Outside the box nothing is claimed.")
+                 f"the box {box}, so there the output is the polynomial ", out_f,
+                 "; it was compared with the target ", target_f,
+                 f" coefficient by coefficient and they are equal, so the error is zero for "
+                 f"every input in {box}, not just at test points. Outside the box nothing is "
+                 "claimed.")
     elif holds:
-        vtext = (f"PROVED ({verdict.rung}): the output polynomial {out_text} was compared with "
-                 f"the target {target_text} coefficient by coefficient and they "
-                 "are equal, so the error is zero for every input, not just at test points.")
+        vtext = (f"PROVED ({verdict.rung}): the output polynomial ", out_f,
+                 " was compared with the target ", target_f, " coefficient by coefficient "
+                 "and they are equal, so the error is zero for every input, not just at test "
+                 "points.")
     else:
-        vtext = f"REFUTED ({verdict.rung}): {verdict}."
+        vtext = (f"REFUTED ({verdict.rung}): ",) + _refutation(verdict) + (".",)
     layers = list(range(0, min(L, max_shown) + 1))
     if L > max_shown:
         layers.append(L)
-    table = [(t, w.label(t), [w.text(trace.residuals[k][t][cc]) for k in layers])
+    table = [(t, w.label(t), [w.f(trace.residuals[k][t][cc]) for k in layers])
              for t in range(min(N, max_shown))]
+    heading: Rich = (("How a transformer computes ", target_f, " exactly")
+                     if len(target_f.text) <= 60 and not target_f.total else
+                     ("How a transformer computes the target polynomial exactly",))
     return Narrative(
-        title=("How a transformer computes " + (target_text if len(target_text) <= 60 else
-                                                 "the target polynomial") + " exactly"),
-        target=target_text, variables=tuple(model.variables),
+        heading=heading, target=target_f, variables=tuple(model.variables),
         construction=construction, facts=facts, channels=w.names, content_channel=cc,
         intro=intro, tokens=tokens, tokens_omitted=max(0, N - max_shown), blocks=blocks,
         blocks_omitted=max(0, L - max_blocks), blocks_omitted_changed=omitted_changed,
         shared_weights=shared, readout_terms=terms,
         readout_omitted=max(0, len(entries) - max_shown), readout_text=readout_text,
-        output=out_text, verdict=verdict.verdict, verdict_text=vtext, holds=holds,
-        table_layers=layers, table=table, max_shown=max_shown)
+        output=out_f, verdict=verdict.verdict, verdict_text=vtext, holds=holds,
+        table_layers=layers, table=table, max_shown=max_shown, tokens_total=N, blocks_total=L)
+
+
+def _refutation(verdict) -> Rich:
+    """Why a claim failed: the first differing coefficient as formulas, else the detail
+    (free text from the verifier, with powers written as superscripts)."""
+    from .formula import unicode_powers
+    d = verdict.difference
+    if d is not None:
+        return ("coefficient of ", formula(d.monomial), ": the model has ",
+                formula(d.model_coefficient), ", the claim has ", formula(d.claim_coefficient))
+    return (unicode_powers(verdict.detail or "the check failed"),)

@@ -1,6 +1,7 @@
 """The walk-through as plain text for a terminal (light ANSI colour only on a tty)."""
 from __future__ import annotations
 
+from .formula import rich_text
 from .narrative import Narrative
 
 #: At most this many layer columns in the text table (the last layer is always shown).
@@ -44,15 +45,15 @@ def render_text(narrative: Narrative, color: bool = False) -> str:
     """The whole walk-through as text; ``color`` adds ANSI bold/green/red."""
     s = _Style(color)
     out: list[str] = [s.head(narrative.title), ""]
-    out += _table([[k, v] for k, v in narrative.facts], indent="")
+    out += _table([[k, str(v)] for k, v in narrative.facts], indent="")
     out.append("")
     out.append(s.head("1. The tokens and their parent tree"))
     out += ["  " + line for line in narrative.intro]
     rows = [["token", "name", "degree", "parent", "filled by"]]
     for t in narrative.tokens:
-        parents = ", ".join(narrative.tokens[p].label if p < len(narrative.tokens) else str(p)
-                            for p in t.parents) or "-"
-        rows.append([str(t.index), t.label, "-" if t.degree is None else str(t.degree),
+        parents = ", ".join(str(narrative.tokens[p].label) if p < len(narrative.tokens)
+                            else str(p) for p in t.parents) or "-"
+        rows.append([str(t.index), str(t.label), "-" if t.degree is None else str(t.degree),
                      parents, f"block {t.filled_in}" if t.filled_in else "embedding"])
     out += _table(rows)
     if narrative.tokens_omitted:
@@ -66,7 +67,7 @@ def render_text(narrative: Narrative, color: bool = False) -> str:
         out.append(s.dim(f"  ... {narrative.tokens_omitted} more token(s) omitted"))
     out.append("")
     out.append(s.head("3. The blocks, one after the other"))
-    out.append("  " + narrative.shared_weights)
+    out.append("  " + rich_text(narrative.shared_weights))
     for b in narrative.blocks:
         out.append("")
         mask = (f"{b.allowed_pairs} allowed pair(s) in its mask" if b.allowed_pairs is not None
@@ -91,7 +92,7 @@ def render_text(narrative: Narrative, color: bool = False) -> str:
     cols = text_layers(narrative)
     head = ["token"] + ["embedding" if narrative.table_layers[i] == 0
                         else f"block {narrative.table_layers[i]}" for i in cols]
-    out += _table([head] + [[label] + [values[i] for i in cols]
+    out += _table([head] + [[str(label)] + [str(values[i]) for i in cols]
                             for _, label, values in narrative.table])
     if len(cols) < len(narrative.table_layers) or narrative.blocks_omitted:
         out.append(s.dim("  (some block columns omitted)"))
@@ -109,6 +110,6 @@ def render_text(narrative: Narrative, color: bool = False) -> str:
     out.append("")
     out.append(s.head("6. Verdict"))
     paint = s.good if narrative.holds else s.bad
-    word, _, rest = narrative.verdict_text.partition(" ")
+    word, _, rest = rich_text(narrative.verdict_text).partition(" ")
     out.append("  " + paint(word) + " " + rest)
     return "\n".join(out) + "\n"

@@ -52,6 +52,17 @@ class Verdict:
             head += f": {self.detail}"
         return head
 
+    def _repr_latex_(self) -> str:
+        """E.g. ``$\\mathbf{proved}$ (exact polynomial identity)``, formulas of a first
+        difference typeset, for notebooks."""
+        text = f"$\\mathbf{{{self.verdict}}}$ ({self.rung})"
+        if self.difference is not None:
+            d = self.difference
+            text += (f": coefficient of ${sympy.latex(d.monomial)}$: model has "
+                     f"${sympy.latex(d.model_coefficient)}$, claim has "
+                     f"${sympy.latex(d.claim_coefficient)}$")
+        return text
+
     def _repr_html_(self) -> str:
         """A coloured one-box summary for notebooks (self-contained HTML)."""
         from html import escape
