@@ -79,7 +79,8 @@ def test_one_more_weight_changes_the_count():
 
 def run_json(capsys, *argv) -> dict:
     code = main(list(argv) + ["--json"])
-    assert code == 0
+    # 5: agreement on the Schwartz-Zippel rung (not an exact proof)
+    assert code == (5 if "schwartz-zippel" in argv else 0)
     return json.loads(capsys.readouterr().out)
 
 
