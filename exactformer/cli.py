@@ -603,6 +603,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "explain": ('exactformer explain "x**2*y - 1/3" --html report.html',),
     "approx": ('exactformer approx "exp(x)" --degree 6 --domain=-1,1',),
     "fit": ("exactformer fit data.csv --degree 3",),
+    "float-error": ('exactformer float-error m.json --claim "x**2*y - 1/3" --domain "[-1,1]^2" '
+                    "--precision float32",),
 }
 
 
