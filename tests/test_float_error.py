@@ -458,3 +458,60 @@ def test_cli_runs_as_a_subprocess_with_one_json_object(model_files):
                            "--samples", "100"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["verdict"] == "certified"
+
+
+# ------------------------------------------------------------------ fused (bias-first) orders
+def _fused_bias_models():
+    """Two models where a kernel that starts its accumulator at the bias (torch's
+    addmm(bias, A, B)) rounds differently from numpy: a 200-unit relu FFN whose W2 terms
+    are tiny next to b2 = 1, and a 200-term readout whose terms are tiny next to r0 = 1."""
+    from exactformer.model import ExactMatrix, Model
+    from exactformer.model.ir import Attention, Block, Embedding, FeedForward, Readout
+    tiny = Fraction(5, 2 ** 26)
+
+    def m(r, c, d):
+        return ExactMatrix.from_dict(r, c, {k: Fraction(v) for k, v in d.items()})
+    emb1 = Embedding(("x",), m(1, 1, {}), (m(1, 1, {(0, 0): 1}),))
+    quiet1 = Attention(m(1, 1, {}), m(1, 1, {}), m(1, 1, {}), m(1, 1, {}))
+    ffn = FeedForward(m(1, 200, {(0, h): 1 for h in range(200)}), m(1, 200, {}),
+                      m(200, 1, {(h, 0): tiny for h in range(200)}), m(1, 1, {(0, 0): 1}),
+                      activation="relu")
+    a = Model(emb1, (Block(quiet1, ffn),), Readout.from_dict(1, 1, {(0, 0): 1}))
+    emb2 = Embedding(("x",), m(1, 200, {}), (m(1, 200, {(0, c): 1 for c in range(200)}),))
+    quiet2 = Attention(m(200, 1, {}), m(200, 1, {}), m(200, 1, {}), m(1, 200, {}))
+    b = Model(emb2, (Block(quiet2),), Readout.from_dict(1, 200, {(0, c): tiny
+                                                                 for c in range(200)}, bias=1))
+    claim = "(8388733/8388608)*x + 1"  # (1 + 200 * 5 / 2^26) x + 1 for a; 1000/2^26 x + 1 for b
+    return (a, claim), (b, "(125/8388608)*x + 1")
+
+
+def _bias_first(acc, terms):
+    """Sequential float32 sum starting at the bias, each product rounded (a fused order)."""
+    acc = np.float32(acc)
+    for u, v in terms:
+        acc = np.float32(acc + np.float32(np.float32(u) * np.float32(v)))
+    return acc
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["ffn-bias", "readout-bias"])
+def test_bias_first_accumulation_is_covered(which):
+    model, claim = _fused_bias_models()[which]
+    box = parse_box("[1,1048577/1048576]", 1)
+    result = certify_float_error(model, claim, box, FLOAT32, samples=20)
+    assert result.exact.proved
+    tiny = np.float32(5 / 2 ** 26)
+    worst = Fraction(0)
+    for x in (Fraction(1), Fraction(1048577, 1048576), Fraction(2 ** 20 + 7, 2 ** 20)):
+        if x > Fraction(1048577, 1048576):
+            continue
+        xf = np.float32(float(x))
+        if which == 0:  # H + addmm(b2, relu(x W1), W2), then the readout 1 * H
+            h = np.float32(xf + _bias_first(1.0, [(xf, tiny)] * 200))
+            y = _bias_first(0.0, [(h, 1.0)])
+            exact = x * (1 + 200 * Fraction(5, 2 ** 26)) + 1
+        else:  # addmm(r0, H, R) with 200 channels all equal to x
+            y = _bias_first(1.0, [(xf, tiny)] * 200)
+            exact = x * 200 * Fraction(5, 2 ** 26) + 1
+        worst = max(worst, abs(Fraction(float(y)) - exact))
+    assert worst > 0
+    assert worst <= result.bound, (float(worst), float(result.bound))

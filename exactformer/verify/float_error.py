@@ -141,7 +141,8 @@ def forward_error_bound(ref: Model, run: Model, box: Box, precision: Precision,
                 by_cell[t].setdefault(c, []).append((xs[i], w))
     base = an.weights(ref.embedding.base, run.embedding.base, "embedding base")
     base_at = {(t, c): w for c, col in enumerate(base) for t, w in col}
-    H = [[an.add(base_at.get((t, c), an.zero), an.dot(by_cell[t].get(c, ()), "the embedding"),
+    # B + sum_i x_i A_i as ONE sum (any order: a kernel may start its accumulator at B)
+    H = [[an.dot([(base_at.get((t, c), an.zero), an.one)] + list(by_cell[t].get(c, ())),
                  "the embedding") for c in range(D)] for t in range(N)]
     layers = [max((v.error for row in H for v in row), default=Fraction(0))]
     for k, (rb, wb) in enumerate(zip(ref.blocks, run.blocks), 1):
@@ -149,9 +150,10 @@ def forward_error_bound(ref: Model, run: Model, box: Box, precision: Precision,
         H = _block(an, rb, wb, H, k)
         layers.append(max((v.error for row in H for v in row), default=Fraction(0)))
     R = an.weights(_readout_matrix(ref), _readout_matrix(run), "readout")
-    y = an.dot(((H[t][c], w) for c, col in enumerate(R) for t, w in col), "the readout")
     bias = an.constant(ref.readout.bias, run.readout.bias)
-    y = an.add(y, bias, "the output")
+    # sum R H + r0 as ONE sum: torch's addmm(r0, H, R) adds r0 inside the accumulation
+    y = an.dot([(H[t][c], w) for c, col in enumerate(R) for t, w in col] + [(bias, an.one)],
+               "the readout")
     return ForwardBound(y.error, y.poly, y.size, tuple(layers), an.dots, an.longest,
                         an.softmax_rows)
 
@@ -184,8 +186,9 @@ def _block(an: FloatOps, rb, wb, H: list[list[Enclosed]], k: int) -> list[list[E
             weights = scores  # S * 1.0: exact
         head = [an.dot(((w, V[j][c]) for w, j in zip(weights, keys)), f"{where} attention")
                 for c in range(ra.wv.cols)]
-        written = an.times([head], wo, f"{where} output")[0]
-        out[t] = [an.add(a, b, f"{where} residual") for a, b in zip(H[t], written)]
+        # H + head Wo as ONE sum per channel (a fused kernel may start from H)
+        out[t] = [an.dot([(H[t][c], an.one)] + [(head[r], w) for r, w in col],
+                         f"{where} residual") for c, col in enumerate(wo)]
     if rb.ffn is None:
         return out
     rf, wf = rb.ffn, wb.ffn
@@ -204,12 +207,15 @@ def _block(an: FloatOps, rb, wb, H: list[list[Enclosed]], k: int) -> list[list[E
         Z = [[an.dot(((z, z),), f"{where} FFN square") for z in row] for row in Z]
     else:
         Z = [[an.relu(z) for z in row] for row in Z]
-    Y = an.times(Z, w2, f"{where} FFN")
-    H = [[an.dot(((a, an.one), (y, an.one), (b, an.one)), f"{where} FFN residual")
-          for a, y, b in zip(row, yrow, b2v)] for row, yrow in zip(out, Y)]
+    # H + Z W2 + b2 as ONE sum per channel, in any order: numpy's (Z W2 first, then the
+    # adds) and a fused addmm(b2, Z, W2) that starts its accumulator at b2 are both trees
+    # of that sum
+    H = [[an.dot([(a, an.one)] + [(zrow[h], w) for h, w in w2[c]] + [(b, an.one)],
+                 f"{where} FFN residual")
+          for c, (a, b) in enumerate(zip(row, b2v))] for row, zrow in zip(out, Z)]
     if rf.activation == "square":
-        H = [square_ffn_refined(an, row, zrow, yrow, hrow, w1, b1v, w2, b2v)
-             for row, zrow, yrow, hrow in zip(out, hidden, Y, H)]
+        H = [square_ffn_refined(an, row, zrow, hrow, w1, b1v, w2, b2v)
+             for row, zrow, hrow in zip(out, hidden, H)]
     return H
 
 

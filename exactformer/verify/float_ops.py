@@ -25,9 +25,13 @@ The rules (u = 2^-p, eta = 2^(emin-p), gamma_k = k u / (1 - k u)):
 * Dot product of k non-zero terms, ANY summation order, with or without FMA (and also
   with a wider accumulator):  |fl(sum a_i b_i) - sum a_i b_i| <= gamma_k sum |a_i b_i|
   + k eta (1 + gamma_{k-1}); gamma_{k-1} when every product is exact. Matrix products,
-  einsum and every addition of the pass are such dot products (a + b is a.1 + b.1); an
-  FFN's bias is one more term of its product and H + Y + b2 one 3-term sum, so the
-  order numpy uses and the fused order of torch's addmm are both covered.
+  einsum and every addition of the pass are such dot products (a + b is a.1 + b.1).
+  Every bias or residual a kernel could fuse into a product is a term of that one sum:
+  B + sum x_i A_i, H + head Wo, H W1 + b1, H + Z W2 + b2 and sum R H + r0 are each ONE
+  dot product, so numpy's order (product first, then the adds) and a fused
+  addmm(bias, A, B) that starts its accumulator at the bias are both covered.
+  Gradual underflow is assumed (IEEE default): flush-to-zero / denormals-are-zero
+  modes are NOT covered (eta would have to be the smallest normal number).
 * A dot product of at most 2 non-zero terms is monotone in each product (rounding is
   monotone), so its float value lies in [fl(lo_1 + lo_2), fl(hi_1 + hi_2)] over the
   ranges of the (rounded or fused) products: this float range, kept beside the error,
@@ -271,7 +275,7 @@ class FloatOps:
             raise LimitExceeded(f"time limit reached in block {k} of the float analysis")
 
 
-def square_ffn_refined(an: FloatOps, row, zrow, yrow, hrow, w1, b1v, w2, b2v) -> list:
+def square_ffn_refined(an: FloatOps, row, zrow, hrow, w1, b1v, w2, b2v) -> list:
     """A second sound bound for H + (H W1 + b1)^2 W2 + b2, kept where it is smaller.
 
     Carrying errors through each square separately loses the cancellation of
@@ -282,7 +286,8 @@ def square_ffn_refined(an: FloatOps, row, zrow, yrow, hrow, w1, b1v, w2, b2v) ->
 
         out_c' - out_c = sum_r P_cr delta_r                      (P_cr = [r = c] + dY_c/dH_r)
                        + sum_h w2_hc (2 z_h rho_h + (L_h + rho_h)^2 + eps_h)
-                       + (weight errors of W2, b2) + (roundings of the W2 sum and the add)
+                       + (weight errors of W2, b2) + (roundings of the one sum
+                         H + sum_h w2_h fl(z'_h^2) + b2, in any order)
 
     where P_cr = [r = c] + sum_h 2 w2_hc w1_rh z_h is an exact polynomial: the gradient
     keeps the cancellation (for the u channel of the softmax construction P = 0: the
@@ -306,7 +311,7 @@ def square_ffn_refined(an: FloatOps, row, zrow, yrow, hrow, w1, b1v, w2, b2v) ->
         lam += sum((w.error * row[r].error for r, w in col), Fraction(0))
         hidden.append((z, rho, lam))
     out = []
-    for c, (a, y, b, current) in enumerate(zip(row, yrow, b2v, hrow)):
+    for c, (a, b, current) in enumerate(zip(row, b2v, hrow)):
         col2 = [(h, w) for h, w in w2[c]]
         grad = {r: an.domain.const(Fraction(int(r == c))) for r, _ in errs}
         rest = Fraction(0)
@@ -326,8 +331,9 @@ def square_ffn_refined(an: FloatOps, row, zrow, yrow, hrow, w1, b1v, w2, b2v) ->
                 k2 += 1
                 sq_total += abs(w.known) * f_sq
                 exact2 = exact2 and is_power_of_two(w.known)
-        rest += p.gamma(k2 if not exact2 else max(k2 - 1, 0)) * sq_total + 2 * k2 * p.eta
-        rest += p.gamma(2) * (a.float_size + y.float_size + abs(b.known or 0)) + b.error
+        # H + sum_h w2_h sq_h + b2 is one sum of k2 + 2 terms, rounded in any order
+        rest += (p.gamma(k2 + 2) * (a.float_size + sq_total + abs(b.known or 0))
+                 + 2 * k2 * p.eta + b.error)
         linear = sum((an.value(g, Fraction(0), "an FFN gradient").size * e
                       for (r, e), g in zip(errs, (grad[r] for r, _ in errs))), Fraction(0))
         bound = linear + rest
