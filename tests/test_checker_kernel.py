@@ -148,7 +148,7 @@ def test_sparse_terms_state_the_same_target(cert):
     ([[1, 1], [0, 1]], "increasing"), ([[0, 1], [0, 2]], "increasing"),
     ([[0, 0]], "exponents >= 1"), ([[99, 1]], "below"), ([[0, 1, 2]], "pairs"),
     ([[0, True]], "non-negative integer"), ([[-1, 1]], "non-negative integer"),
-    ([[0, 1], 1], "non-negative integer"), ([], "0 exponents")])
+    ([[0, 1], 1], "non-negative integer")])
 def test_malformed_sparse_exponents_are_refused(exps, needle):
     cert = to_sparse(SMALL)
     cert["target"]["terms"][0][0] = exps
@@ -301,3 +301,56 @@ def test_the_output_is_compared_in_every_symbol_monomial():
         bad["target"]["terms"][i][1] = str(Fraction(bad["target"]["terms"][i][1]) + 1)
         report = checker.check_certificate(rehash(bad))
         assert report.code == checker.INVALID and "differs from the target" in report.message
+
+
+def test_the_constant_monomial_in_sparse_form_is_one_monomial():
+    """[] is the sparse spelling of the constant monomial (no non-zero exponent), the
+    same monomial as the dense [0, ..., 0]: listing both is listing it twice."""
+    from exactformer.checker.reading import Malformed, terms
+    assert terms([[[], "1"]], 3, "t") == terms([[[0, 0, 0], "1"]], 3, "t")
+    with pytest.raises(Malformed, match="twice"):
+        terms([[[], "1"], [[0, 0, 0], "2"]], 3, "t")
+
+
+def test_a_large_target_with_a_constant_term_gets_a_valid_certificate(tmp_path):
+    """Above the dense-exponent threshold the writer spells terms sparsely, the constant
+    term as []: the checker must read it (a correct proof was refused before)."""
+    import itertools
+    from exactformer import prove
+    from exactformer.certificate import certificate_from_proof
+    names = [f"x{i}" for i in range(60)]
+    expr = " + ".join(f"{a}*{b}" for a, b in list(itertools.combinations(names, 2))[:175])
+    expr += " + " + " + ".join(names) + " + 1"
+    cert = certificate_from_proof(prove(expr))
+    assert any(t[0] == [] for t in cert["target"]["terms"])  # the sparse constant
+    assert checker.check_certificate(cert).valid
+
+
+def test_the_ffn_reuses_only_the_output_of_a_zero_row():
+    """A zero row's FFN output is computed once and reused for other ZERO rows only:
+    a non-zero row after it gets its own H + sigma(H W1 + b1) W2 + b2."""
+    from exactformer.checker import kernel
+    ring = kernel.Ring(1)
+    x = {ring.pack((1,)): Fraction(1)}
+    ffn = {"w1": {0: [(0, Fraction(1))]}, "b1": {0: Fraction(1)}, "hidden": 1,
+           "w2": {0: [(0, Fraction(1))]}, "b2": {}, "activation": "square"}
+    ctx = kernel.Context(ring, None, ("x",))
+    out = kernel._ffn(ffn, [[{}], [x], [{}]], 1, ring, ctx)
+    one = ring.const(1)
+    assert out[0] == [one] and out[2] == [one]          # 0 + (0 + 1)^2
+    expected = kernel.add(kernel.add(x, ring.mul(kernel.add(x, one), kernel.add(x, one))), {})
+    assert out[1] == [expected]                          # x + (x + 1)^2, not the zero row's
+
+
+def test_a_softmax_row_with_unequal_scores_is_invalid_not_a_difference():
+    """Unequal scores in a softmax row have no exact weights: Invalid, never averaged;
+    equal scores give exactly 1/k each."""
+    from exactformer.checker import kernel
+    from exactformer.checker.errors import Invalid
+    ring = kernel.Ring(1)
+    x = {ring.pack((1,)): Fraction(1)}
+    ctx = kernel.Context(ring, None, ("x",))
+    with pytest.raises(Invalid, match="unequal scores"):
+        kernel._activate("softmax", [x, ring.const(1)], 1, 0, [0, 1], ring, ctx)
+    half = ring.const(Fraction(1, 2))
+    assert kernel._activate("softmax", [x, dict(x)], 1, 0, [0, 1], ring, ctx) == [half, half]

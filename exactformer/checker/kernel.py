@@ -151,7 +151,9 @@ def enclosure(ring: Ring, p: dict, box: list) -> tuple[Fraction, Fraction]:
     """Rational lo <= p(x) <= hi for every x in the box (interval arithmetic monomial
     by monomial: sound, and exact for affine p)."""
     low = high = Fraction(0)
-    for m, c in p.items():
+    for n, (m, c) in enumerate(p.items()):
+        if n & 4095 == 4095:
+            check_deadline()
         a = b = Fraction(1)
         for (lo, hi), e in zip(box, ring.unpack(m)):
             u, v = _power_range(Fraction(lo), Fraction(hi), e)

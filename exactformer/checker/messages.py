@@ -19,12 +19,19 @@ def format_monomial(m: tuple, names) -> str:
     return "*".join(parts) or "1"
 
 
+#: A message shows at most this many terms of a polynomial (then "+ N more terms").
+MAX_SHOWN_TERMS = 40
+
+
 def format_poly(p: dict, names) -> str:
-    """p as text, highest degree first."""
+    """p as text, highest degree first (at most MAX_SHOWN_TERMS terms shown)."""
     if not p:
         return "0"
     out = []
-    for m in sorted(p, key=graded_key, reverse=True):
+    import heapq
+    shown = heapq.nlargest(MAX_SHOWN_TERMS, p, key=graded_key) if len(p) > MAX_SHOWN_TERMS \
+        else sorted(p, key=graded_key, reverse=True)
+    for m in shown:
         c = p[m]
         mono = format_monomial(m, names)
         sign = "-" if c < 0 else "+"
@@ -34,6 +41,8 @@ def format_poly(p: dict, names) -> str:
     text = ("-" if out[0][0] == "-" else "") + out[0][1]
     for sign, body in out[1:]:
         text += f" {sign} {body}"
+    if len(p) > len(shown):
+        text += f" + ... ({len(p) - len(shown)} more terms)"
     return text
 
 

@@ -190,7 +190,10 @@ def matrix(value, where: str, shape: tuple | None = None) -> tuple[int, int, dic
 def _exponents(exps, nvars: int, where: str) -> tuple:
     """One term's exponents, dense [e_1, ..., e_k] (k = nvars) or sparse
     [[index, e], ...] (indices increasing, every e >= 1), as the sparse tuple
-    ((index, e), ...) of its non-zero exponents: one spelling per monomial."""
+    ((index, e), ...) of its non-zero exponents: one spelling per monomial (the
+    constant monomial is [] sparse, or nvars zeros dense)."""
+    if isinstance(exps, list) and not exps:
+        return ()  # no non-zero exponent: the constant monomial, in either spelling
     if exps and all(isinstance(p, list) for p in exps):
         out = []
         last = -1
