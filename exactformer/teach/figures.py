@@ -30,7 +30,8 @@ from matplotlib.figure import Figure as MplFigure
 from ..engine import RationalDomain, run
 from ..model import ExactMatrix, Model
 from ..poly.box import Box
-from .formula import formula, mathtext_label
+from ..poly.display import name_latex
+from .formula import formula, mathtext_label, name_label
 from .narrative import Narrative, ResultLike, channel_names
 from .render_text import text_layers
 
@@ -218,9 +219,9 @@ def _matrix_panel(ax, matrix: ExactMatrix, title: str, rows: Sequence[str],
     ax.set_title(title, fontsize=10)
     ax.set_xticks(range(c))
     ax.set_yticks(range(r))
-    ax.set_xticklabels([mathtext_label(sympy.latex(sympy.Symbol(n)), n) for n in list(cols)[:c]],
+    ax.set_xticklabels([name_label(n) for n in list(cols)[:c]],
                        fontsize=9)
-    ax.set_yticklabels([mathtext_label(sympy.latex(sympy.Symbol(n)), n) for n in list(rows)[:r]],
+    ax.set_yticklabels([name_label(n) for n in list(rows)[:r]],
                        fontsize=9)
 
 
@@ -360,9 +361,11 @@ def _draw(v: Fraction) -> float:
     return max(-DRAW_LIMIT, min(DRAW_LIMIT, f))
 
 
-def _title(result: ResultLike, lhs: str) -> str:
+def _title(result: ResultLike, names: Sequence[str]) -> str:
+    """``$p(x, y) = ...$`` with every name typeset by the one naming rule."""
     f = formula(result.target.as_expr(), 60)
-    return mathtext_label(f"{lhs} = {f.latex}", f"{lhs} = {f.text}")
+    lhs = "p(" + ", ".join(name_latex(n) for n in names) + ")"
+    return mathtext_label(f"{lhs} = {f.latex}", f"p({', '.join(names)}) = {f.text}")
 
 
 def plot_figure(result: ResultLike, count: int = 81, box: Box | None = None) -> Figure | None:
@@ -382,11 +385,11 @@ def plot_figure(result: ResultLike, count: int = 81, box: Box | None = None) -> 
     fig = MplFigure(figsize=(7.5, 4.6))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
     top.plot(xs, [_draw(s[1]) for s in samples], color="#1f5fa8", lw=2.6,
-             label=f"target $p({var})$")
+             label="target " + name_label(var, "p({})"))
     top.plot(xs, [_draw(s[2]) for s in samples], "o", color="#e07b00", ms=3.2,
-             label=f"transformer output $y({var})$")
+             label="transformer output " + name_label(var, "y({})"))
     top.legend(fontsize=9, loc="best")
-    top.set_title(_title(result, f"p({var})"), fontsize=10)
+    top.set_title(_title(result, (var,)), fontsize=10)
     errors = [s[3] for s in samples]
     worst = max((abs(e) for e in errors), default=Fraction(0))
     bottom.plot(xs, [_draw(e) for e in errors], color="#2a8a3a", lw=2)
@@ -394,8 +397,7 @@ def plot_figure(result: ResultLike, count: int = 81, box: Box | None = None) -> 
     if worst == 0:
         bottom.set_ylim(-1, 1)
     bottom.set_ylabel("error $y - p$", fontsize=9)
-    bottom.set_xlabel(f"${var}$" if re.fullmatch(r"[A-Za-z]\w*", var, re.ASCII) else var,
-                      fontsize=9)
+    bottom.set_xlabel(name_label(var), fontsize=9)
     bottom.text(0.01, 0.92, f"max $|y - p|$ over the {len(samples)} points = "
                 + _number(worst) + " (exact)", transform=bottom.transAxes, fontsize=8, va="top")
     fig.tight_layout()
@@ -443,16 +445,18 @@ def plot2d_figure(result: ResultLike, box: Box | None = None,
     u, v = model.variables
     fig = MplFigure(figsize=(11.5, 3.9), layout="constrained")
     axes = fig.subplots(1, 3)
-    for ax, grid, title in ((axes[0], target, _title(result, f"p({u}, {v})")),
-                            (axes[1], output, f"transformer output $y({u}, {v})$")):
+    for ax, grid, title in ((axes[0], target, _title(result, (u, v))),
+                            (axes[1], output, "transformer output "
+                             + mathtext_label(f"y({name_latex(u)}, {name_latex(v)})",
+                                              f"y({u}, {v})"))):
         im = ax.imshow(grid, origin="lower", extent=extent, cmap="viridis", vmin=lo, vmax=hi,
                        interpolation="nearest", aspect="auto")
         if side >= 5 and hi - lo > 0:
             ax.contour([float(x) for x in xs], [float(y) for y in ys], grid, levels=8,
                        colors="white", linewidths=0.6, alpha=0.7)
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel(f"${u}$", fontsize=9)
-        ax.set_ylabel(f"${v}$", fontsize=9)
+        ax.set_xlabel(name_label(u), fontsize=9)
+        ax.set_ylabel(name_label(v), fontsize=9)
     fig.colorbar(im, ax=axes[:2], shrink=0.85)
     from matplotlib.colors import ListedColormap
     axes[2].imshow(status, origin="lower", extent=extent, aspect="auto", vmin=0, vmax=1,
@@ -462,7 +466,7 @@ def plot2d_figure(result: ResultLike, box: Box | None = None,
                  f"{wrong} point(s)\nwith $y \\neq p$", transform=axes[2].transAxes,
                  ha="center", va="center", fontsize=13,
                  bbox=dict(boxstyle="round", fc="white", ec="#2a8a3a" if not wrong else "#b3261e"))
-    axes[2].set_xlabel(f"${u}$", fontsize=9)
+    axes[2].set_xlabel(name_label(u), fontsize=9)
     n = side * side
     caption = (f"Target p and transformer output y over the box {box}, sampled at a "
                f"{side} x {side} grid of rational points and computed exactly ({how}). "

@@ -1,0 +1,95 @@
+"""Review findings on `explain`: names with underscores in figures, one naming rule for
+typeset names, refuted results never drawn as proofs, large --domain boxes, escaped
+channel names in Markdown."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import sympy
+from hypothesis import example, given, settings, strategies as st
+
+from exactformer import api, prove
+from exactformer.cli import main
+from exactformer.poly import make_target
+from exactformer.poly.names import IDENTIFIER
+from exactformer.teach import all_figures, build_narrative
+from exactformer.teach.formula import formula
+
+
+def run_cli(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+# ---------------------------------------------------------------- 1: `_` in figures
+
+@pytest.mark.parametrize("expr", ["x_1_2*y", "x_*y", "x1__2 + y", "x__2*y", "x_**2",
+                                  "x_1_2**2+1"])
+def test_names_with_underscores_draw_every_figure(capsys, tmp_path, expr):
+    code, out, err = run_cli(capsys, "explain", expr, "--json", "--html",
+                             str(tmp_path / "r.html"), "--markdown", str(tmp_path / "r.md"))
+    assert code == 0 and err == "" and json.loads(out)["verdict"] == "proved"
+    assert "<svg" in (tmp_path / "r.html").read_text()
+
+
+def test_prove_report_draws_underscored_names():
+    html = prove("x_1_2*y").report().html()
+    assert "<svg" in html and "plot2d" in html
+
+
+# ---------------------------------------------------------------- 2: one naming rule
+
+def test_double_underscore_is_not_a_power(tmp_path, capsys):
+    md = tmp_path / "s.md"
+    assert run_cli(capsys, "explain", "x__2 + x**2 + y*z", "--markdown", str(md))[0] == 0
+    text = md.read_text()
+    assert "x^{2} + x^{2}" not in text and r"\mathit{x\_\_2}" in text
+    f = formula(sympy.Symbol("x__2") + sympy.Symbol("x") ** 2)
+    assert "<mi>x__2</mi>" in f.mathml and f.mathml.count("<msup>") == 1
+
+
+def test_reprs_keep_different_names_apart():
+    assert make_target("x1 + x_1")._repr_latex_() == r"$p(x_{1}, \mathit{x\_1}) = " \
+                                                    r"x_{1} + \mathit{x\_1}$"
+    for name in ("xdot", "xbar", "xhat", "x_prime"):
+        latex = formula(sympy.Symbol(name)).latex
+        assert latex.startswith(r"\mathit{") and "dot{" not in latex and "bar{" not in latex
+
+
+def test_indexed_names_keep_their_subscript():
+    assert formula(sympy.Symbol("x12")).latex == "x_{12}"
+    assert formula(sympy.Symbol("alpha1")).latex == r"\alpha_{1}"
+    assert "<msub><mi>x</mi><mn>12</mn></msub>" in formula(sympy.Symbol("x12")).mathml
+
+
+def test_channel_names_are_escaped_in_mathml():
+    f = formula(2 * sympy.Symbol("<img src=x onerror=alert(1)>"))
+    assert "<img" not in f.mathml and "&lt;img" in f.mathml
+
+
+#: Random ASCII identifiers; a small alphabet makes look-alike pairs (x1, x_1, x__1) common.
+NAMES = st.one_of(st.from_regex(IDENTIFIER, fullmatch=True).filter(lambda n: len(n) <= 12),
+                  st.text("xa1_", min_size=1, max_size=5).filter(
+                      lambda n: IDENTIFIER.match(n) is not None))
+
+
+@settings(max_examples=400, deadline=None)
+@given(NAMES, NAMES)
+@example("x1", "x_1")
+@example("x__2", "x")
+@example("xdot", "x")
+@example("alpha", "a")
+def test_distinct_names_print_distinctly(a, b):
+    if a == b:
+        return
+    fa, fb = formula(sympy.Symbol(a)), formula(sympy.Symbol(b))
+    assert fa.latex != fb.latex
+    body = re.compile(r'<math[^>]*>(.*)</math>')
+    assert body.match(fa.mathml).group(1) != body.match(fb.mathml).group(1)
+    # inside a product too (a power of one must not look like the other)
+    pa = formula(sympy.Symbol(a) ** 2 * sympy.Symbol("zz"))
+    pb = formula(sympy.Symbol(b) ** 2 * sympy.Symbol("zz"))
+    assert pa.latex != pb.latex
