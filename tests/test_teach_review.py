@@ -93,3 +93,33 @@ def test_distinct_names_print_distinctly(a, b):
     pa = formula(sympy.Symbol(a) ** 2 * sympy.Symbol("zz"))
     pb = formula(sympy.Symbol(b) ** 2 * sympy.Symbol("zz"))
     assert pa.latex != pb.latex
+
+
+# ---------------------------------------------------------------- 3: refuted, zero on the grid
+
+#: q vanishes at x = k/5 for k = -5..5: on every point of an 11-point grid of [-1, 1].
+GRID_ROOTS = "*".join(f"(5*x - ({k}))" for k in range(-5, 6))
+
+
+def test_a_refuted_claim_zero_on_the_grid_is_not_drawn_as_a_proof():
+    from exactformer.teach.figures import plot2d_figure
+    model = prove("x**2*y + " + GRID_ROOTS).model       # 78 tokens: the 11 x 11 grid
+    wrong = api.check_model(model, "x**2*y")
+    assert wrong.verdict.verdict == "refuted"
+    fig = plot2d_figure(wrong)
+    assert "11 x 11 grid" in fig.caption and "0 at all 121 points, but the polynomials " \
+        "differ (REFUTED: coefficient of x" in fig.caption
+    assert "at every point" not in fig.svg and "the polynomials differ" in fig.svg
+    right = plot2d_figure(api.check_model(model, "x**2*y + " + GRID_ROOTS))
+    assert "it is 0 at all 121 points." in right.caption and "at every point" in right.svg
+
+
+def test_a_refuted_claim_zero_on_the_plotted_points_says_the_polynomials_differ():
+    from exactformer.teach.figures import plot_figure
+    model = prove("x**2 + " + GRID_ROOTS).model
+    fig = plot_figure(api.check_model(model, "x**2"), count=11)
+    assert "0 at every point." not in fig.caption
+    assert "exactly 0 at every sampled point, but the polynomials differ (REFUTED: " \
+           "coefficient of x" in fig.caption
+    right = plot_figure(api.check_model(model, "x**2 + " + GRID_ROOTS), count=11)
+    assert "0 at every point." in right.caption

@@ -31,8 +31,8 @@ from ..engine import RationalDomain, run
 from ..model import ExactMatrix, Model
 from ..poly.box import Box
 from ..poly.display import name_latex
-from .formula import formula, mathtext_label, name_label
-from .narrative import Narrative, ResultLike, channel_names
+from .formula import formula, mathtext_label, name_label, rich_text, unicode_powers
+from .narrative import Narrative, ResultLike, channel_names, refutation
 from .render_text import text_layers
 
 #: At most this many tokens / blocks are drawn in any figure.
@@ -392,7 +392,8 @@ def plot_figure(result: ResultLike, count: int = 81, box: Box | None = None) -> 
     top.set_title(_title(result, (var,)), fontsize=10)
     errors = [s[3] for s in samples]
     worst = max((abs(e) for e in errors), default=Fraction(0))
-    bottom.plot(xs, [_draw(e) for e in errors], color="#2a8a3a", lw=2)
+    refuted = not result.verdict.holds
+    bottom.plot(xs, [_draw(e) for e in errors], color="#b3261e" if refuted else "#2a8a3a", lw=2)
     bottom.axhline(0, color="#888888", lw=0.6)
     if worst == 0:
         bottom.set_ylim(-1, 1)
@@ -403,9 +404,19 @@ def plot_figure(result: ResultLike, count: int = 81, box: Box | None = None) -> 
     fig.tight_layout()
     caption = (f"Target and transformer output at {len(samples)} rational points of "
                f"[{a}, {b}], computed exactly ({how}); the error y(x) - p(x) is exactly "
-               + ("0 at every point." if worst == 0 else f"non-zero: largest |error| = {worst}.")
+               + (_vanishes_but_differs(result) if worst == 0 and refuted else
+                  "0 at every point." if worst == 0 else
+                  f"non-zero: largest |error| = {worst}.")
                + " Only the drawing uses floating point.")
     return Figure("plot", "Target and output (one variable)", caption, svg_text(fig, "plot"))
+
+
+def _vanishes_but_differs(result: ResultLike, where: str = "0 at every sampled point") -> str:
+    """The caption of a refuted claim whose error is 0 at every sampled point: a
+    non-zero polynomial can vanish on a whole grid, so the points prove nothing."""
+    return (f"{where}, but the polynomials differ (REFUTED: "
+            f"{unicode_powers(rich_text(refutation(result.verdict)))}); a non-zero "
+            "polynomial can vanish at every sampled point.")
 
 
 def grid_side(model: Model) -> int:
@@ -421,6 +432,7 @@ def plot2d_figure(result: ResultLike, box: Box | None = None,
     model = result.model
     if len(model.variables) != 2:
         return None
+    refuted = not result.verdict.holds
     box = box or Box.cube(-1, 1, 2)
     side = side or grid_side(model)
     (a0, b0), (a1, b1) = box.intervals
@@ -460,18 +472,22 @@ def plot2d_figure(result: ResultLike, box: Box | None = None,
     fig.colorbar(im, ax=axes[:2], shrink=0.85)
     from matplotlib.colors import ListedColormap
     axes[2].imshow(status, origin="lower", extent=extent, aspect="auto", vmin=0, vmax=1,
-                   cmap=ListedColormap(["#cdebd3", "#e0483c"]), interpolation="nearest")
+                   cmap=ListedColormap(["#f3d9a4" if refuted else "#cdebd3", "#e0483c"]),
+                   interpolation="nearest")
     axes[2].set_title(f"exact error $y - p$ at {side}$\\times${side} points", fontsize=10)
-    axes[2].text(0.5, 0.5, "$y - p = 0$\nat every point" if not wrong else
+    axes[2].text(0.5, 0.5, "$y - p = 0$ at the\nsampled points, but\nthe polynomials differ"
+                 if refuted and not wrong else "$y - p = 0$\nat every point" if not wrong else
                  f"{wrong} point(s)\nwith $y \\neq p$", transform=axes[2].transAxes,
                  ha="center", va="center", fontsize=13,
-                 bbox=dict(boxstyle="round", fc="white", ec="#2a8a3a" if not wrong else "#b3261e"))
+                 bbox=dict(boxstyle="round", fc="white",
+                           ec="#b3261e" if wrong or refuted else "#2a8a3a"))
     axes[2].set_xlabel(name_label(u), fontsize=9)
     n = side * side
     caption = (f"Target p and transformer output y over the box {box}, sampled at a "
                f"{side} x {side} grid of rational points and computed exactly ({how}). "
                "The right panel marks every grid point by its exact error y - p: "
-               + (f"it is 0 at all {n} points." if not wrong else
+               + (_vanishes_but_differs(result, f"0 at all {n} points")
+                  if refuted and not wrong else f"it is 0 at all {n} points." if not wrong else
                   f"it is non-zero at {wrong} of the {n} points (largest |error| = {worst}).")
                + " Only the colours use floating point.")
     return Figure("plot2d", "Target and output over the box (two variables)", caption,
