@@ -123,3 +123,45 @@ def test_a_refuted_claim_zero_on_the_plotted_points_says_the_polynomials_differ(
            "coefficient of x" in fig.caption
     right = plot_figure(api.check_model(model, "x**2 + " + GRID_ROOTS), count=11)
     assert "0 at every point." in right.caption
+
+
+# ---------------------------------------------------------------- 4: a large --domain
+
+def test_a_large_domain_is_explained_on_a_drawable_part(capsys, tmp_path):
+    argv = ("explain", "x*y", "--construction", "relu", "--domain", "[0,2000000]^2")
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 0 and err == "" and out.rstrip().endswith("PROVED (exact on a box "
+                                                             "(sign certificates))")
+    html = tmp_path / "r.html"
+    code, out, err = run_cli(capsys, *argv, "--html", str(html), "--json")
+    assert code == 0 and json.loads(out)["verdict"] == "proved"
+    text = html.read_text()
+    assert "over the box [0,1000000]^2" in text
+    assert "built for the box [0,2000000]^2, too large to draw; the plot shows the part " \
+           "[0,1000000]^2 of it" in text
+
+
+def test_a_domain_with_no_drawable_part_leaves_the_plot_out_with_a_note(capsys, tmp_path):
+    html = tmp_path / "r.html"
+    code, out, err = run_cli(capsys, "explain", "x*y", "--construction", "relu", "--domain",
+                             "[0,1/9999999]^2", "--html", str(html))
+    assert code == 0 and err == ""
+    assert "which has no part with bounds and denominators at most 1000000" in html.read_text()
+
+
+def test_an_explicit_plot_domain_is_still_refused_for_size(capsys):
+    code, out, err = run_cli(capsys, "explain", "x*y", "--construction", "relu", "--domain",
+                             "[0,2000000]^2", "--plot-domain", "[0,2000000]^2")
+    assert code == 2 and "too large to draw" in err and out == ""
+
+
+def test_the_drawable_part_lies_inside_the_box():
+    from fractions import Fraction
+    from exactformer.poly.box import Box
+    from exactformer.teach.figures import drawable_part, too_large_to_draw
+    box = Box(((Fraction(-3, 10**7), Fraction(5 * 10**6)), (Fraction(1, 3), Fraction(1, 2))))
+    part = drawable_part(box)
+    assert too_large_to_draw(part) is None
+    for (lo, hi), (a, b) in zip(box.intervals, part.intervals):
+        assert lo <= a < b <= hi
+    assert drawable_part(Box(((Fraction(0), Fraction(1, 10**7)),))) is None

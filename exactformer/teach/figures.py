@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Sequence
 
@@ -29,7 +29,7 @@ from matplotlib.figure import Figure as MplFigure
 
 from ..engine import RationalDomain, run
 from ..model import ExactMatrix, Model
-from ..poly.box import Box
+from ..poly.box import Box, box_from_meta
 from ..poly.display import name_latex
 from .formula import formula, mathtext_label, name_label, rich_text, unicode_powers
 from .narrative import Narrative, ResultLike, channel_names, refutation
@@ -50,6 +50,39 @@ GRID_LARGE = 11
 GRID_LARGE_TOKENS = 60
 #: Plotted values are clipped here for drawing (floats overflow near 1e308).
 DRAW_LIMIT = 1e300
+#: A plotted box must have bounds and denominators at most this large (a drawing range).
+MAX_PLOT_BOUND = 10 ** 6
+
+
+def too_large_to_draw(box: Box) -> str | None:
+    """Why the box is too large to draw (a bound or denominator above MAX_PLOT_BOUND)."""
+    for lo, hi in box.intervals:
+        for v in (lo, hi):
+            if abs(v) > MAX_PLOT_BOUND or v.denominator > MAX_PLOT_BOUND:
+                return (f"plot box bound {v} is too large to draw (at most "
+                        f"{MAX_PLOT_BOUND} in size and denominator)")
+    return None
+
+
+def drawable_part(box: Box) -> Box | None:
+    """The box itself if drawable, else a drawable box inside it (each interval cut to
+    [-MAX_PLOT_BOUND, MAX_PLOT_BOUND] and its ends rounded inwards to the coarsest
+    power-of-ten grid that keeps lo < hi), else None. A sub-box, because a proof on a
+    box claims nothing outside it."""
+    if too_large_to_draw(box) is None:
+        return box
+    out = []
+    for lo, hi in box.intervals:
+        lo, hi = max(lo, Fraction(-MAX_PLOT_BOUND)), min(hi, Fraction(MAX_PLOT_BOUND))
+        for k in range(7):
+            scale = 10 ** k
+            a, b = Fraction(math.ceil(lo * scale), scale), Fraction(math.floor(hi * scale), scale)
+            if a < b:
+                out.append((a, b))
+                break
+        else:
+            return None
+    return Box(tuple(out))
 
 
 @dataclass(frozen=True)
@@ -494,15 +527,39 @@ def plot2d_figure(result: ResultLike, box: Box | None = None,
                   svg_text(fig, "plot2d"))
 
 
+def _not_drawn(result: ResultLike, box: Box) -> Figure | None:
+    """The note that stands in for the plot when the model's box has no drawable part."""
+    d = len(result.model.variables)
+    if d not in (1, 2):
+        return None
+    fig = MplFigure(figsize=(6, 0.7))
+    fig.text(0.5, 0.5, "not drawn: the box is too large to draw", ha="center", va="center")
+    caption = (f"The model was built for the box {box}, which has no part with bounds and "
+               f"denominators at most {MAX_PLOT_BOUND}; the plot is left out (the proof is "
+               "not affected).")
+    name = "plot" if d == 1 else "plot2d"
+    return Figure(name, "Target and output (not drawn)", caption, svg_text(fig, name))
+
+
 def all_figures(result: ResultLike, narrative: Narrative, plot_domain: Box | None = None
                 ) -> list[Figure]:
     """Every figure that applies to this proof, small enough for any model size: the
     tree, the weights, the table, the 1-D or 2-D plot over ``plot_domain`` (default
-    [-1, 1]^d), and the attention of the first FIGURE_BLOCKS blocks shown."""
+    [-1, 1]^d; with a note when it is a part of the model's box, which is too large to
+    draw; no plot when the model's box has no drawable part), and the attention of the
+    first FIGURE_BLOCKS blocks shown."""
     out = [tree_figure(narrative)]
     shown = [b.index for b in narrative.blocks][:FIGURE_BLOCKS]
-    for f in (weights_figure(result.model), table_figure(narrative),
-              plot_figure(result, box=plot_domain), plot2d_figure(result, box=plot_domain),
+    plots = (plot_figure(result, box=plot_domain), plot2d_figure(result, box=plot_domain))
+    model_box = box_from_meta(result.model.info["box"]) if "box" in result.model.info else None
+    if model_box is not None and too_large_to_draw(model_box):
+        if plot_domain is None:             # the model's box has no drawable part
+            plots = (_not_drawn(result, model_box),)
+        elif plot_domain == drawable_part(model_box):
+            note = (f" The model was built for the box {model_box}, too large to draw; the "
+                    f"plot shows the part {plot_domain} of it.")
+            plots = tuple(f and replace(f, caption=f.caption + note) for f in plots)
+    for f in (weights_figure(result.model), table_figure(narrative), *plots,
               *(attention_figure(result, narrative, k) for k in shown)):
         if f is not None:
             out.append(f)
