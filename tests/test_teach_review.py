@@ -165,3 +165,21 @@ def test_the_drawable_part_lies_inside_the_box():
     for (lo, hi), (a, b) in zip(box.intervals, part.intervals):
         assert lo <= a < b <= hi
     assert drawable_part(Box(((Fraction(0), Fraction(1, 10**7)),))) is None
+
+
+# ---------------------------------------------------------------- 5: channel names in Markdown
+
+def test_hostile_channel_names_are_escaped_in_markdown_and_html():
+    from dataclasses import replace
+    from exactformer.model.ir import make_meta
+    from exactformer.teach import render_html, render_markdown
+    from exactformer.teach.narrative import channel_names
+    model = prove("x**2*y + 3*y - 1").model
+    names = list(channel_names(model))
+    names[0] = "<img src=x onerror=alert(1)>"
+    bad = replace(model, meta=make_meta({**model.info, "channels": ",".join(names)}))
+    story = build_narrative(api.check_model(bad, "x**2*y + 3*y - 1"))
+    assert story.channels[0] == names[0]            # the name did reach the report
+    md = render_markdown(story)
+    assert not re.search(r"(?<!\\)<img", md) and r"| \<img src=x onerror=alert(1)\> |" in md
+    assert "<img" not in render_html(story)
