@@ -23,15 +23,18 @@ def cmd_explain(args) -> int:
     from .teach import check_drawable, explain
     limits = limits_from_args(args)
     target = make_target(args.expr, variables=args.vars, params=args.params, limits=limits)
-    plot_domain = args.plot_domain if args.plot_domain is not None else args.domain
-    if plot_domain is not None:     # checked before the proof: bad input fails fast
-        plot_domain = parse_box(plot_domain, target.dimension)
+    plot_domain = default_box = None
+    if args.plot_domain is not None:    # checked before the proof: bad input fails fast
+        plot_domain = parse_box(args.plot_domain, target.dimension)
         check_drawable(plot_domain)
+    elif args.domain is not None:       # too large to draw: a drawable part is plotted
+        default_box = parse_box(args.domain, target.dimension)
     result = api.prove(target, construction=args.construction, domain=args.domain,
                        degree=args.degree, limits=limits, timeout=args.timeout)
     color = not args.json and sys.stdout.isatty()
     report = explain(result, max_shown=args.max_tokens_shown, markdown=args.markdown,
-                     html=args.html, color=color, plot_domain=plot_domain)
+                     html=args.html, color=color, plot_domain=plot_domain,
+                     default_box=default_box)
     summary = result.summary()
     if args.json:
         summary["written"] = report.written

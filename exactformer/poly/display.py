@@ -12,12 +12,57 @@ of the full one; the number of terms in all is kept so a reader can see what is 
 """
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 import sympy
 
 #: Longest expression printed in full (characters of its plain text).
 MAX_EXPR_CHARS = 240
+
+
+#: Greek letter names typeset as the letter (each has its own LaTeX command and glyph).
+GREEK = dict(zip("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi "
+                 "pi rho sigma tau upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Pi "
+                 "Sigma Upsilon Phi Psi Omega".split(), "αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΥΦΨΩ"))
+_INDEXED = re.compile(r"([A-Za-z]+?)([0-9]*)\Z", re.ASCII)
+_LATEX_ESCAPE = {"\\": r"\backslash{}", "_": r"\_", "{": r"\{", "}": r"\}", "$": r"\$",
+                 "%": r"\%", "&": r"\&", "#": r"\#", "^": r"\^{}", "~": r"\~{}",
+                 "<": r"\lt{}", ">": r"\gt{}"}
+
+
+def indexed_name(name: str) -> tuple[str, str] | None:
+    """(letter, digits) for a name that is one letter or a Greek letter name followed
+    only by digits (``x1`` -> ("x", "1"), ``alpha`` -> ("alpha", "")), else None.
+
+    This is the one rule for typesetting a name: such names get a subscript, every
+    other name is printed literally, so two different names never look the same.
+    """
+    m = _INDEXED.match(name)
+    if m is None or not (len(m.group(1)) == 1 or m.group(1) in GREEK):
+        return None
+    return m.group(1), m.group(2)
+
+
+def name_latex(name: str) -> str:
+    r"""LaTeX of one name: ``x_{1}``, ``\alpha_{2}``, else ``\mathit{x\_1}``.
+
+    >>> name_latex("x12"), name_latex("beta"), name_latex("x_1"), name_latex("xdot")
+    ('x_{12}', '\\beta', '\\mathit{x\\_1}', '\\mathit{xdot}')
+    """
+    parts = indexed_name(name)
+    if parts is None:
+        return r"\mathit{" + "".join(_LATEX_ESCAPE.get(c, c) for c in name) + "}"
+    base, digits = parts
+    base = "\\" + base if base in GREEK else base
+    return base + (f"_{{{digits}}}" if digits else "")
+
+
+def latex(expr) -> str:
+    """sympy's LaTeX of ``expr`` with every symbol named by :func:`name_latex`."""
+    expr = as_sympy(expr)
+    return sympy.latex(expr, symbol_names={s: name_latex(s.name) for s in expr.free_symbols
+                                           if isinstance(s, sympy.Symbol)})
 
 
 def as_sympy(value) -> sympy.Basic:
@@ -51,7 +96,7 @@ def leading_terms(expr, max_chars: int = MAX_EXPR_CHARS) -> tuple[sympy.Expr, in
 def latex_cut(expr, max_chars: int = MAX_EXPR_CHARS) -> str:
     r"""LaTeX of ``expr``; a long one as its leading terms and ``+ \cdots``."""
     head, total = leading_terms(expr, max_chars)
-    text = sympy.latex(head)
+    text = latex(head)
     if head is expr:
         return text
     return text + r" + \cdots \text{(" + str(total) + r" terms)}"

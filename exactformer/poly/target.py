@@ -96,8 +96,8 @@ class Target:
 
     def _repr_latex_(self) -> str:
         """``$p(x, y) = x^{2} y - \\frac{1}{3}$`` (long targets cut with a term count)."""
-        from .display import latex_cut
-        args = ", ".join(sympy.latex(sympy.Symbol(v)) for v in self.variables)
+        from .display import latex_cut, name_latex
+        args = ", ".join(name_latex(v) for v in self.variables)
         return f"$p({args}) = {latex_cut(self.as_expr())}$"
 
     def __eq__(self, other) -> bool:

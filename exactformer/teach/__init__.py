@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .card import summary_card
-from .figures import Figure, all_figures, exact_samples
+from .figures import (MAX_PLOT_BOUND, Figure, all_figures, drawable_part, exact_samples,
+                      too_large_to_draw)
 from .formula import Formula
 from .narrative import DEFAULT_MAX_SHOWN, Narrative, ResultLike, build_narrative
 from .render_html import render_html, render_html_fragment
@@ -64,13 +65,15 @@ def _write(path: Path, text: str) -> None:
 
 
 def explain(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN, markdown: str | None = None,
-            html: str | None = None, color: bool = False, plot_domain=None) -> Report:
+            html: str | None = None, color: bool = False, plot_domain=None,
+            default_box=None) -> Report:
     """Build the walk-through of ``result``; write Markdown (with its SVG figures in
     ``<stem>_figures/``) and/or a self-contained HTML file when paths are given.
     ``plot_domain`` (a Box or box text such as "[0,1]^2") is the range the 1-D and
-    2-D plots cover; default the model's box, else [-1, 1]^d."""
+    2-D plots cover; default ``default_box`` (a Box), else the model's box, else
+    [-1, 1]^d (a default too large to draw is replaced by a drawable part of it)."""
     narrative = build_narrative(result, max_shown=max_shown)
-    box = plot_box(result, plot_domain)
+    box = plot_box(result, plot_domain, default_box)
     report = Report(narrative, render_text(narrative, color=color), result=result,
                     plot_domain=box)
     if markdown is None and html is None:
@@ -100,17 +103,21 @@ def explain(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN, markdown: st
     return report
 
 
-def plot_box(result: ResultLike, plot_domain=None):
-    """The plotted box: ``plot_domain`` (Box or text, read by the one box parser), else
-    the box the model was built for, else [-1, 1]^d."""
+def plot_box(result: ResultLike, plot_domain=None, default_box=None):
+    """The plotted box: ``plot_domain`` (Box or text, read by the one box parser; refused
+    if too large to draw), else ``default_box``, else the box the model was built for,
+    else [-1, 1]^d; a default box too large to draw is replaced by its drawable part
+    (:func:`~exactformer.teach.figures.drawable_part`; None: nothing can be drawn)."""
     from ..poly.box import Box, box_from_meta, parse_box
     d = len(result.model.variables)
     if isinstance(plot_domain, Box):
         box = plot_domain
     elif plot_domain is not None:
         box = parse_box(plot_domain, d)
-    elif "box" in result.model.info:
-        box = box_from_meta(result.model.info["box"])
+    elif default_box is not None or "box" in result.model.info:
+        box = default_box or box_from_meta(result.model.info["box"])
+        if box.dimension == d:
+            return drawable_part(box)
     else:
         box = Box.cube(-1, 1, d)
     if box.dimension != d:
@@ -121,18 +128,12 @@ def plot_box(result: ResultLike, plot_domain=None):
     return box
 
 
-#: A plotted box must have bounds and denominators at most this large (a drawing range).
-MAX_PLOT_BOUND = 10 ** 6
-
-
 def check_drawable(box) -> None:
     """Refuse plot boxes whose corners are absurd for a drawing (ParseError)."""
     from ..errors import ParseError
-    for lo, hi in box.intervals:
-        for v in (lo, hi):
-            if abs(v) > MAX_PLOT_BOUND or v.denominator > MAX_PLOT_BOUND:
-                raise ParseError(f"plot box bound {v} is too large to draw (at most "
-                                 f"{MAX_PLOT_BOUND} in size and denominator)")
+    problem = too_large_to_draw(box)
+    if problem:
+        raise ParseError(problem)
 
 
 def html_fragment(result: ResultLike, max_shown: int = 12) -> str:

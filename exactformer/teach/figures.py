@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Sequence
 
@@ -29,9 +29,10 @@ from matplotlib.figure import Figure as MplFigure
 
 from ..engine import RationalDomain, run
 from ..model import ExactMatrix, Model
-from ..poly.box import Box
-from .formula import formula, mathtext_label
-from .narrative import Narrative, ResultLike, channel_names
+from ..poly.box import Box, box_from_meta
+from ..poly.display import name_latex
+from .formula import formula, mathtext_label, name_label, rich_text, unicode_powers
+from .narrative import Narrative, ResultLike, channel_names, refutation
 from .render_text import text_layers
 
 #: At most this many tokens / blocks are drawn in any figure.
@@ -49,6 +50,39 @@ GRID_LARGE = 11
 GRID_LARGE_TOKENS = 60
 #: Plotted values are clipped here for drawing (floats overflow near 1e308).
 DRAW_LIMIT = 1e300
+#: A plotted box must have bounds and denominators at most this large (a drawing range).
+MAX_PLOT_BOUND = 10 ** 6
+
+
+def too_large_to_draw(box: Box) -> str | None:
+    """Why the box is too large to draw (a bound or denominator above MAX_PLOT_BOUND)."""
+    for lo, hi in box.intervals:
+        for v in (lo, hi):
+            if abs(v) > MAX_PLOT_BOUND or v.denominator > MAX_PLOT_BOUND:
+                return (f"plot box bound {v} is too large to draw (at most "
+                        f"{MAX_PLOT_BOUND} in size and denominator)")
+    return None
+
+
+def drawable_part(box: Box) -> Box | None:
+    """The box itself if drawable, else a drawable box inside it (each interval cut to
+    [-MAX_PLOT_BOUND, MAX_PLOT_BOUND] and its ends rounded inwards to the coarsest
+    power-of-ten grid that keeps lo < hi), else None. A sub-box, because a proof on a
+    box claims nothing outside it."""
+    if too_large_to_draw(box) is None:
+        return box
+    out = []
+    for lo, hi in box.intervals:
+        lo, hi = max(lo, Fraction(-MAX_PLOT_BOUND)), min(hi, Fraction(MAX_PLOT_BOUND))
+        for k in range(7):
+            scale = 10 ** k
+            a, b = Fraction(math.ceil(lo * scale), scale), Fraction(math.floor(hi * scale), scale)
+            if a < b:
+                out.append((a, b))
+                break
+        else:
+            return None
+    return Box(tuple(out))
 
 
 @dataclass(frozen=True)
@@ -218,9 +252,9 @@ def _matrix_panel(ax, matrix: ExactMatrix, title: str, rows: Sequence[str],
     ax.set_title(title, fontsize=10)
     ax.set_xticks(range(c))
     ax.set_yticks(range(r))
-    ax.set_xticklabels([mathtext_label(sympy.latex(sympy.Symbol(n)), n) for n in list(cols)[:c]],
+    ax.set_xticklabels([name_label(n) for n in list(cols)[:c]],
                        fontsize=9)
-    ax.set_yticklabels([mathtext_label(sympy.latex(sympy.Symbol(n)), n) for n in list(rows)[:r]],
+    ax.set_yticklabels([name_label(n) for n in list(rows)[:r]],
                        fontsize=9)
 
 
@@ -360,9 +394,11 @@ def _draw(v: Fraction) -> float:
     return max(-DRAW_LIMIT, min(DRAW_LIMIT, f))
 
 
-def _title(result: ResultLike, lhs: str) -> str:
+def _title(result: ResultLike, names: Sequence[str]) -> str:
+    """``$p(x, y) = ...$`` with every name typeset by the one naming rule."""
     f = formula(result.target.as_expr(), 60)
-    return mathtext_label(f"{lhs} = {f.latex}", f"{lhs} = {f.text}")
+    lhs = "p(" + ", ".join(name_latex(n) for n in names) + ")"
+    return mathtext_label(f"{lhs} = {f.latex}", f"p({', '.join(names)}) = {f.text}")
 
 
 def plot_figure(result: ResultLike, count: int = 81, box: Box | None = None) -> Figure | None:
@@ -382,28 +418,38 @@ def plot_figure(result: ResultLike, count: int = 81, box: Box | None = None) -> 
     fig = MplFigure(figsize=(7.5, 4.6))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
     top.plot(xs, [_draw(s[1]) for s in samples], color="#1f5fa8", lw=2.6,
-             label=f"target $p({var})$")
+             label="target " + name_label(var, "p({})"))
     top.plot(xs, [_draw(s[2]) for s in samples], "o", color="#e07b00", ms=3.2,
-             label=f"transformer output $y({var})$")
+             label="transformer output " + name_label(var, "y({})"))
     top.legend(fontsize=9, loc="best")
-    top.set_title(_title(result, f"p({var})"), fontsize=10)
+    top.set_title(_title(result, (var,)), fontsize=10)
     errors = [s[3] for s in samples]
     worst = max((abs(e) for e in errors), default=Fraction(0))
-    bottom.plot(xs, [_draw(e) for e in errors], color="#2a8a3a", lw=2)
+    refuted = not result.verdict.holds
+    bottom.plot(xs, [_draw(e) for e in errors], color="#b3261e" if refuted else "#2a8a3a", lw=2)
     bottom.axhline(0, color="#888888", lw=0.6)
     if worst == 0:
         bottom.set_ylim(-1, 1)
     bottom.set_ylabel("error $y - p$", fontsize=9)
-    bottom.set_xlabel(f"${var}$" if re.fullmatch(r"[A-Za-z]\w*", var, re.ASCII) else var,
-                      fontsize=9)
+    bottom.set_xlabel(name_label(var), fontsize=9)
     bottom.text(0.01, 0.92, f"max $|y - p|$ over the {len(samples)} points = "
                 + _number(worst) + " (exact)", transform=bottom.transAxes, fontsize=8, va="top")
     fig.tight_layout()
     caption = (f"Target and transformer output at {len(samples)} rational points of "
                f"[{a}, {b}], computed exactly ({how}); the error y(x) - p(x) is exactly "
-               + ("0 at every point." if worst == 0 else f"non-zero: largest |error| = {worst}.")
+               + (_vanishes_but_differs(result) if worst == 0 and refuted else
+                  "0 at every point." if worst == 0 else
+                  f"non-zero: largest |error| = {worst}.")
                + " Only the drawing uses floating point.")
     return Figure("plot", "Target and output (one variable)", caption, svg_text(fig, "plot"))
+
+
+def _vanishes_but_differs(result: ResultLike, where: str = "0 at every sampled point") -> str:
+    """The caption of a refuted claim whose error is 0 at every sampled point: a
+    non-zero polynomial can vanish on a whole grid, so the points prove nothing."""
+    return (f"{where}, but the polynomials differ (REFUTED: "
+            f"{unicode_powers(rich_text(refutation(result.verdict)))}); a non-zero "
+            "polynomial can vanish at every sampled point.")
 
 
 def grid_side(model: Model) -> int:
@@ -419,6 +465,7 @@ def plot2d_figure(result: ResultLike, box: Box | None = None,
     model = result.model
     if len(model.variables) != 2:
         return None
+    refuted = not result.verdict.holds
     box = box or Box.cube(-1, 1, 2)
     side = side or grid_side(model)
     (a0, b0), (a1, b1) = box.intervals
@@ -443,46 +490,76 @@ def plot2d_figure(result: ResultLike, box: Box | None = None,
     u, v = model.variables
     fig = MplFigure(figsize=(11.5, 3.9), layout="constrained")
     axes = fig.subplots(1, 3)
-    for ax, grid, title in ((axes[0], target, _title(result, f"p({u}, {v})")),
-                            (axes[1], output, f"transformer output $y({u}, {v})$")):
+    for ax, grid, title in ((axes[0], target, _title(result, (u, v))),
+                            (axes[1], output, "transformer output "
+                             + mathtext_label(f"y({name_latex(u)}, {name_latex(v)})",
+                                              f"y({u}, {v})"))):
         im = ax.imshow(grid, origin="lower", extent=extent, cmap="viridis", vmin=lo, vmax=hi,
                        interpolation="nearest", aspect="auto")
         if side >= 5 and hi - lo > 0:
             ax.contour([float(x) for x in xs], [float(y) for y in ys], grid, levels=8,
                        colors="white", linewidths=0.6, alpha=0.7)
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel(f"${u}$", fontsize=9)
-        ax.set_ylabel(f"${v}$", fontsize=9)
+        ax.set_xlabel(name_label(u), fontsize=9)
+        ax.set_ylabel(name_label(v), fontsize=9)
     fig.colorbar(im, ax=axes[:2], shrink=0.85)
     from matplotlib.colors import ListedColormap
     axes[2].imshow(status, origin="lower", extent=extent, aspect="auto", vmin=0, vmax=1,
-                   cmap=ListedColormap(["#cdebd3", "#e0483c"]), interpolation="nearest")
+                   cmap=ListedColormap(["#f3d9a4" if refuted else "#cdebd3", "#e0483c"]),
+                   interpolation="nearest")
     axes[2].set_title(f"exact error $y - p$ at {side}$\\times${side} points", fontsize=10)
-    axes[2].text(0.5, 0.5, "$y - p = 0$\nat every point" if not wrong else
+    axes[2].text(0.5, 0.5, "$y - p = 0$ at the\nsampled points, but\nthe polynomials differ"
+                 if refuted and not wrong else "$y - p = 0$\nat every point" if not wrong else
                  f"{wrong} point(s)\nwith $y \\neq p$", transform=axes[2].transAxes,
                  ha="center", va="center", fontsize=13,
-                 bbox=dict(boxstyle="round", fc="white", ec="#2a8a3a" if not wrong else "#b3261e"))
-    axes[2].set_xlabel(f"${u}$", fontsize=9)
+                 bbox=dict(boxstyle="round", fc="white",
+                           ec="#b3261e" if wrong or refuted else "#2a8a3a"))
+    axes[2].set_xlabel(name_label(u), fontsize=9)
     n = side * side
     caption = (f"Target p and transformer output y over the box {box}, sampled at a "
                f"{side} x {side} grid of rational points and computed exactly ({how}). "
                "The right panel marks every grid point by its exact error y - p: "
-               + (f"it is 0 at all {n} points." if not wrong else
+               + (_vanishes_but_differs(result, f"0 at all {n} points")
+                  if refuted and not wrong else f"it is 0 at all {n} points." if not wrong else
                   f"it is non-zero at {wrong} of the {n} points (largest |error| = {worst}).")
                + " Only the colours use floating point.")
     return Figure("plot2d", "Target and output over the box (two variables)", caption,
                   svg_text(fig, "plot2d"))
 
 
+def _not_drawn(result: ResultLike, box: Box) -> Figure | None:
+    """The note that stands in for the plot when the model's box has no drawable part."""
+    d = len(result.model.variables)
+    if d not in (1, 2):
+        return None
+    fig = MplFigure(figsize=(6, 0.7))
+    fig.text(0.5, 0.5, "not drawn: the box is too large to draw", ha="center", va="center")
+    caption = (f"The model was built for the box {box}, which has no part with bounds and "
+               f"denominators at most {MAX_PLOT_BOUND}; the plot is left out (the proof is "
+               "not affected).")
+    name = "plot" if d == 1 else "plot2d"
+    return Figure(name, "Target and output (not drawn)", caption, svg_text(fig, name))
+
+
 def all_figures(result: ResultLike, narrative: Narrative, plot_domain: Box | None = None
                 ) -> list[Figure]:
     """Every figure that applies to this proof, small enough for any model size: the
     tree, the weights, the table, the 1-D or 2-D plot over ``plot_domain`` (default
-    [-1, 1]^d), and the attention of the first FIGURE_BLOCKS blocks shown."""
+    [-1, 1]^d; with a note when it is a part of the model's box, which is too large to
+    draw; no plot when the model's box has no drawable part), and the attention of the
+    first FIGURE_BLOCKS blocks shown."""
     out = [tree_figure(narrative)]
     shown = [b.index for b in narrative.blocks][:FIGURE_BLOCKS]
-    for f in (weights_figure(result.model), table_figure(narrative),
-              plot_figure(result, box=plot_domain), plot2d_figure(result, box=plot_domain),
+    plots = (plot_figure(result, box=plot_domain), plot2d_figure(result, box=plot_domain))
+    model_box = box_from_meta(result.model.info["box"]) if "box" in result.model.info else None
+    if model_box is not None and too_large_to_draw(model_box):
+        if plot_domain is None:             # the model's box has no drawable part
+            plots = (_not_drawn(result, model_box),)
+        elif plot_domain == drawable_part(model_box):
+            note = (f" The model was built for the box {model_box}, too large to draw; the "
+                    f"plot shows the part {plot_domain} of it.")
+            plots = tuple(f and replace(f, caption=f.caption + note) for f in plots)
+    for f in (weights_figure(result.model), table_figure(narrative), *plots,
               *(attention_figure(result, narrative, k) for k in shown)):
         if f is not None:
             out.append(f)

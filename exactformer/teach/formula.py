@@ -25,7 +25,8 @@ from typing import Sequence, Union
 import sympy
 from sympy.printing.mathml import MathMLPresentationPrinter
 
-from ..poly.display import MAX_EXPR_CHARS, as_sympy, leading_terms
+from ..poly.display import (GREEK, MAX_EXPR_CHARS, as_sympy, indexed_name, latex,
+                            leading_terms, name_latex)
 
 #: Labels (token names) are cut shorter than other formulas.
 LABEL_CHARS = 48
@@ -69,11 +70,11 @@ class Formula:
     def latex(self) -> str:
         """LaTeX (for ``$...$`` in Markdown and for matplotlib mathtext)."""
         if self.kind == "vector":
-            parts = [sympy.latex(e) for e in self.items]
+            parts = [latex(e) for e in self.items]
             return parts[0] if len(parts) == 1 else r"\left(" + ", ".join(parts) + r"\right)"
         if self.kind == "products":
             return " + ".join(f"{_lparen(w)} \\cdot {_lparen(v)}" for w, v in self.items) or "0"
-        text = sympy.latex(self.items[0])
+        text = latex(self.items[0])
         return text + r" + \cdots" if self.total else text
 
     @property
@@ -148,12 +149,30 @@ def _simple(e: sympy.Basic) -> bool:
 
 
 def _lparen(e) -> str:
-    return sympy.latex(e) if _simple(e) else r"\left(" + sympy.latex(e) + r"\right)"
+    return latex(e) if _simple(e) else r"\left(" + latex(e) + r"\right)"
 
 
 class _Printer(MathMLPresentationPrinter):
     """sympy's presentation printer with numeric character references (an HTML page
-    without a DTD knows no ``&InvisibleTimes;`` in XML contexts such as SVG)."""
+    without a DTD knows no ``&InvisibleTimes;`` in XML contexts such as SVG) and the
+    one naming rule of :func:`exactformer.poly.display.indexed_name`: ``x1`` is x with
+    subscript 1, any other name is one ``<mi>`` holding the name as it is."""
+
+    def _print_Symbol(self, sym, style="plain"):
+        parts = indexed_name(sym.name)
+        mi = self.dom.createElement("mi")
+        if parts is None:
+            mi.appendChild(self.dom.createTextNode(escape(sym.name)))   # written unescaped
+            return mi
+        base, digits = parts
+        mi.appendChild(self.dom.createTextNode(GREEK.get(base, base)))
+        if not digits:
+            return mi
+        sub, mn = self.dom.createElement("msub"), self.dom.createElement("mn")
+        mn.appendChild(self.dom.createTextNode(digits))
+        sub.appendChild(mi)
+        sub.appendChild(mn)
+        return sub
 
 
 @lru_cache(maxsize=4096)
@@ -179,6 +198,12 @@ def mathtext_label(latex: str, plain: str) -> str:
     except Exception:       # noqa: BLE001 - any parse failure means: draw it as text
         return plain.replace("$", r"\$")
     return f"${latex}$"
+
+
+def name_label(name: str, wrap: str = "{}") -> str:
+    """A matplotlib label for a name, e.g. ``wrap="p({})"`` gives ``$p(x_{1})$``; the
+    name is typeset by the one naming rule, and drawn as plain text if mathtext fails."""
+    return mathtext_label(wrap.format(name_latex(name)), wrap.format(name))
 
 
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")

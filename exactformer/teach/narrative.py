@@ -523,7 +523,7 @@ def build_narrative(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN,
                  "and they are equal, so the error is zero for every input, not just at test "
                  "points.")
     else:
-        vtext = (f"REFUTED ({verdict.rung}): ",) + _refutation(verdict) + (".",)
+        vtext = (f"REFUTED ({verdict.rung}): ",) + refutation(verdict) + (".",)
     layers = list(range(0, min(L, max_shown) + 1))
     if L > max_shown:
         layers.append(L)
@@ -543,7 +543,7 @@ def build_narrative(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN,
         table_layers=layers, table=table, max_shown=max_shown, tokens_total=N, blocks_total=L)
 
 
-def _refutation(verdict) -> Rich:
+def refutation(verdict) -> Rich:
     """Why a claim failed: the first differing coefficient as formulas, else the detail
     (free text from the verifier, with powers written as superscripts)."""
     from .formula import unicode_powers

@@ -70,7 +70,7 @@ def render_markdown(narrative: Narrative, figures: Sequence[Figure] = (),
     out += figure("tree")
     out += ["## 2. The embedding", "",
             "What each token holds before the first block (exact values):", ""]
-    out += _table(["token"] + list(narrative.channels),
+    out += _table(["token"] + [md(c) for c in narrative.channels],
                   [[tex(t.label)] + [tex(v) for _, v in t.embedding] for t in narrative.tokens])
     out.append("")
     out += ["## 3. The blocks", "", rich(narrative.shared_weights), ""]

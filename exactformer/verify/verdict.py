@@ -55,12 +55,13 @@ class Verdict:
     def _repr_latex_(self) -> str:
         """E.g. ``$\\mathbf{proved}$ (exact polynomial identity)``, formulas of a first
         difference typeset, for notebooks."""
+        from ..poly.display import latex
         text = f"$\\mathbf{{{self.verdict}}}$ ({self.rung})"
         if self.difference is not None:
             d = self.difference
-            text += (f": coefficient of ${sympy.latex(d.monomial)}$: model has "
-                     f"${sympy.latex(d.model_coefficient)}$, claim has "
-                     f"${sympy.latex(d.claim_coefficient)}$")
+            text += (f": coefficient of ${latex(d.monomial)}$: model has "
+                     f"${latex(d.model_coefficient)}$, claim has "
+                     f"${latex(d.claim_coefficient)}$")
         return text
 
     def _repr_html_(self) -> str:
