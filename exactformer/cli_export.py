@@ -33,7 +33,7 @@ def cmd_export_model(args) -> int:
         raise ParseError(f"the model was not proved ({result.verdict}); nothing exported")
     written = {}
     if args.torch:
-        from .export.torch_model import require_torch, save_torch
+        from .export.torch_model import require_torch, save_torchscript
         require_torch()
     if args.onnx:
         from .formats.onnx.read import require_onnx
@@ -48,7 +48,7 @@ def cmd_export_model(args) -> int:
         written["numpy"] = numpy_path
     if args.torch:
         config, arrays = arrays_from_model(result.model)
-        save_torch(config, arrays, args.torch)
+        save_torchscript(config, arrays, args.torch)
         written["torch"] = args.torch
     if args.onnx:
         from .cli_onnx import export_onnx_file

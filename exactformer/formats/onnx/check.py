@@ -148,10 +148,12 @@ def check_graph(graph: Graph, claim, variables=None, params=None,
             if difference is not None:
                 where = "" if len(sizes) == 1 and rows == 1 else \
                     f" (row {r} of a batch of {rows}; its columns are {', '.join(names[r])})"
+                evidence = _evidence(graph, sizes, box, certificates, softmax_rows, neg_inf)
+                if where:
+                    evidence += (("differs at", where.strip(" ()")),)
                 verdict = Verdict(False, EXACT_ON_BOX if certificates else EXACT_IDENTITY,
                                   "graph output differs from the claim" + where, difference,
-                                  evidence=_evidence(graph, sizes, box, certificates,
-                                                     softmax_rows, neg_inf))
+                                  evidence=evidence)
                 break
         if verdict is not None:
             break

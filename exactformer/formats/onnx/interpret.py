@@ -231,7 +231,9 @@ class Interpreter:
         except SignChange as exc:
             raise NotExact(f"{node.label}: {exc} (not decided on this box)") from None
         except NotExact as exc:
-            raise NotExact(f"{node.label}: {exc}") from None
+            hint = (" (give --domain BOX to decide it on a box)" if node.op == "Relu"
+                    and not isinstance(self.ctx.domain, BoxPolynomialDomain) else "")
+            raise NotExact(f"{node.label}: {exc}{hint}") from None
         except (ValueError, IndexError, TypeError) as exc:
             raise ModelFormatError(f"{node.label}: its inputs do not fit "
                                    f"({_short(exc)})") from None
