@@ -156,8 +156,21 @@ def _mul(a, b):
         if _positive_ground(other):
             return NEG_INF
         raise Refused("multiplies -inf by a value that is not a positive constant")
-    if not a or not b:
-        return a if not a else b
+    if not a:
+        return a
+    if not b:
+        return b
+    return _times(a, b)
+
+
+def _times(a, b):
+    """a * b for non-zero polynomials; a constant factor scales the other's terms."""
+    if b.is_ground:
+        c = next(iter(b.values()))
+        return a if c == 1 else a.mul_ground(c)
+    if a.is_ground:
+        c = next(iter(a.values()))
+        return b if c == 1 else b.mul_ground(c)
     return a * b
 
 
@@ -262,9 +275,11 @@ class Interpreter:
                                 f"--max-cells {lim.max_cells})")
         if value.dtype != object or node.op not in _GROWING:
             return
+        seen = set()
         for p in value.reshape(-1):
-            if p is NEG_INF or len(p) <= 1 and _is_ground(p) and not p:
+            if p is NEG_INF or not p or id(p) in seen:  # shared entries checked once
                 continue
+            seen.add(id(p))
             if len(p) > lim.max_terms:
                 raise LimitExceeded(f"{node.label}: a polynomial of {len(p)} terms (more than "
                                     f"--max-terms {lim.max_terms})")
@@ -523,7 +538,7 @@ def _matmul2(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             air = a[i, r]
             brow = b[r]
             for j in cols[r]:
-                t = air * brow[j]
+                t = _times(air, brow[j])
                 prev = acc.get(j)
                 acc[j] = t if prev is None else prev + t
         for j, v in acc.items():
