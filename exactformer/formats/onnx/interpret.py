@@ -213,6 +213,7 @@ class Interpreter:
         self.values: dict[str, np.ndarray] = {}
         self.ftype: dict[str, int] = {}  # float type code of float tensors
         self._cast_type: int | None = None  # the float type a Cast/Constant just produced
+        self.produced = 0  # elements of every tensor computed so far
 
     def run(self, x: np.ndarray, x_type: int) -> np.ndarray:
         g = self.graph
@@ -247,7 +248,8 @@ class Interpreter:
             hint = (" (give --domain BOX to decide it on a box)" if node.op == "Relu"
                     and not isinstance(self.ctx.domain, BoxPolynomialDomain) else "")
             raise NotExact(f"{node.label}: {exc}{hint}") from None
-        except (ValueError, IndexError, TypeError) as exc:
+        except (ValueError, IndexError, TypeError, AttributeError, KeyError,
+                ZeroDivisionError, OverflowError) as exc:
             raise ModelFormatError(f"{node.label}: its inputs do not fit "
                                    f"({_short(exc)})") from None
         if not isinstance(outs, tuple):
@@ -273,6 +275,11 @@ class Interpreter:
         if value.size > lim.max_cells:
             raise LimitExceeded(f"{node.label}: a tensor of {value.size} elements (more than "
                                 f"--max-cells {lim.max_cells})")
+        self.produced += value.size
+        if self.produced > TOTAL_CELLS_FACTOR * lim.max_cells:
+            raise LimitExceeded(f"{node.label}: the graph's tensors hold more than "
+                                f"{TOTAL_CELLS_FACTOR} x --max-cells ({lim.max_cells}) "
+                                "elements in all")
         if value.dtype != object or node.op not in _GROWING:
             return
         seen = set()
@@ -309,6 +316,9 @@ def _short(exc: Exception) -> str:
     text = " ".join(str(exc).split())
     return text[:160]
 
+
+#: The tensors a run computes may hold at most this many times --max-cells elements.
+TOTAL_CELLS_FACTOR = 4
 
 # ------------------------------------------------------------------ rules
 OPS: dict[str, Callable] = {}
@@ -557,7 +567,8 @@ def _gemm(it, node, args):
     if at.get("transB", 0):
         b = b.T
     y = matmul(it.ctx, a, b)
-    alpha, beta = Fraction(at.get("alpha", 1.0)), Fraction(at.get("beta", 1.0))
+    alpha = it.ctx.reading(float(at.get("alpha", 1.0)))
+    beta = it.ctx.reading(float(at.get("beta", 1.0)))
     if alpha != 1:
         y = _obj(_MUL(y, _scalar(it.ctx.const(alpha))))
     if len(args) > 2 and args[2] is not None:

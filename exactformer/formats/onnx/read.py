@@ -89,6 +89,13 @@ class Graph:
     tensor_types: dict = field(default_factory=dict)  # initializer -> TensorProto type
 
 
+def _str(value, what: str) -> str:
+    """A protobuf string field as str (a field that is not valid UTF-8 is refused)."""
+    if isinstance(value, str):
+        return value
+    raise ModelFormatError(f"{what} is not valid UTF-8 text")
+
+
 def _text(value: str, n: int = 60) -> str:
     return repr(value if len(value) <= n else value[:n] + "...")
 
@@ -110,7 +117,9 @@ def _elements(dims, what: str, limits: Limits) -> int:
 def _external_bytes(tensor, what: str, base_dir: str | None, limits: Limits) -> bytes:
     """The bytes of a tensor stored in an external file, from a regular file inside the
     model's folder only (no absolute path, no '..' escape, no symbolic link out)."""
-    info = {e.key: e.value for e in tensor.external_data}
+    info = {_str(e.key, f"{what}: an external data key"):
+            _str(e.value, f"{what}: an external data value")
+            for e in tensor.external_data}
     location = info.get("location", "")
     if base_dir is None:
         raise ModelFormatError(f"{what} is stored in an external file, and this model was "
@@ -306,7 +315,7 @@ def read_graph(data: bytes, base_dir: str | None = None,
         raise LimitExceeded(f"the ONNX graph has {len(g.node)} nodes (at most {MAX_NODES})")
     opset = 0
     for imp in model.opset_import:
-        if imp.domain in ("", "ai.onnx"):
+        if _str(imp.domain, "an opset domain") in ("", "ai.onnx"):
             opset = int(imp.version)
         elif any(n.domain == imp.domain for n in g.node):
             raise ModelFormatError(f"operators of the domain {_text(imp.domain)} are not "
@@ -317,6 +326,7 @@ def read_graph(data: bytes, base_dir: str | None = None,
         raise ModelFormatError("sparse initializers are not supported")
     initializers, total = {}, 0
     for t in g.initializer:
+        _str(t.name, "an initializer name")
         if t.name in initializers:
             raise ModelFormatError(f"initializer {_text(t.name)} is defined twice")
         total += _elements(tuple(t.dims), f"initializer {_text(t.name)}", limits)
@@ -325,6 +335,8 @@ def read_graph(data: bytes, base_dir: str | None = None,
                                 "elements (--max-cells)")
         initializers[t.name] = decode_tensor(t, f"initializer {_text(t.name)}", base_dir,
                                              limits)
+    for v in list(g.input) + list(g.output):
+        _str(v.name, "a graph input or output name")
     inputs = [i for i in g.input if i.name not in initializers]
     if len(inputs) != 1:
         raise ModelFormatError(f"the graph has {len(inputs)} data inputs; exactformer reads "
@@ -341,38 +353,60 @@ def read_graph(data: bytes, base_dir: str | None = None,
     if len(g.output) != 1:
         raise ModelFormatError(f"the graph has {len(g.output)} outputs; exactly one is "
                                "required (one value per input row)")
-    nodes = _nodes(g, initializers, x.name, base_dir, limits)
-    metadata = {p.key: p.value for p in model.metadata_props}
+    nodes = _nodes(g, initializers, x.name, base_dir, limits, opset)
+    metadata = {_str(p.key, "a metadata key"): _str(p.value, "a metadata value")
+                for p in model.metadata_props}
     return Graph(nodes, initializers, x.name, dims[0] if len(dims) == 2 else 1,
                  len(dims) == 2, int(dims[-1]), int(elem), g.output[0].name, opset, metadata,
                  {t.name: int(t.data_type) for t in g.initializer})
 
 
-def _nodes(g, initializers: dict, input_name: str, base_dir, limits: Limits) -> tuple:
+def _known_attributes(where: str, op: str, names: list[str], opset: int) -> None:
+    """Refuse an attribute the operator's ONNX schema (at this opset) does not define:
+    a misspelt ``axis`` must not silently become the default."""
+    import onnx
+    try:
+        schema = onnx.defs.get_schema(op, opset, "")
+    except Exception:  # no such operator at this opset: the interpreter names it
+        return
+    unknown = sorted(set(names) - set(schema.attributes))
+    if unknown:
+        raise ModelFormatError(f"{where} has the attribute {_text(unknown[0])}, which "
+                               f"{op} (opset {opset}) does not define")
+
+
+def _nodes(g, initializers: dict, input_name: str, base_dir, limits: Limits,
+           opset: int) -> tuple:
     """The graph's nodes, decoded and in topological order (Kahn's algorithm); a name
     read but never defined, defined twice, or a cycle is refused, naming the node."""
     producer: dict[str, int] = {}
     nodes = []
     for k, n in enumerate(g.node):
-        name = n.name or f"#{k}"
-        where = f"node {_text(name)} ({n.op_type})"
-        if n.domain not in ("", "ai.onnx"):
+        name = _str(n.name, f"the name of node #{k}") or f"#{k}"
+        op = _str(n.op_type, f"the operator of node {_text(name)}")
+        where = f"node {_text(name)} ({op})"
+        inputs = tuple(_str(v, f"an input name of {where}") for v in n.input)
+        outputs = tuple(_str(v, f"an output name of {where}") for v in n.output)
+        for a in n.attribute:
+            _str(a.name, f"an attribute name of {where}")
+        if _str(n.domain, f"the domain of {where}") not in ("", "ai.onnx"):
             raise ModelFormatError(f"{where} is in the domain {_text(n.domain)}, not standard "
                                    "ONNX; not supported")
         if len(n.input) > MAX_NODE_ARITY or len(n.output) > MAX_NODE_ARITY \
                 or len(n.attribute) > MAX_NODE_ARITY:
             raise LimitExceeded(f"{where} has more than {MAX_NODE_ARITY} inputs, outputs or "
                                 "attributes")
-        for out in n.output:
+        for out in outputs:
             if out and (out in producer or out in initializers or out == input_name):
                 raise ModelFormatError(f"{where} defines {_text(out)}, which is already "
                                        "defined")
             if out:
                 producer[out] = k
+        _known_attributes(where, op, [a.name for a in n.attribute], opset)
         attrs = {a.name: _attribute(a, where, base_dir, limits) for a in n.attribute}
         attrs.update({a.name + ".type": int(a.t.data_type) for a in n.attribute
                       if int(a.type) == 4})  # the stored type of a tensor attribute
-        nodes.append(Node(name, n.op_type, tuple(n.input), tuple(n.output), attrs))
+        nodes.append(Node(name, op, inputs, outputs, attrs))
     known = set(initializers) | {input_name}
     waiting = [0] * len(nodes)
     readers: dict[int, list[int]] = {}
