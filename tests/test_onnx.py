@@ -567,3 +567,26 @@ def test_mutated_bytes_never_crash_and_never_prove_what_onnxruntime_contradicts(
             y = session.run(None, {session.get_inputs()[0].name: X})[0]
             assert np.allclose(y.reshape(-1), want, atol=1e-9)
     assert proved < 120  # the edits did change verdicts
+
+
+def test_torchscript_with_other_code_is_refused(tmp_path, capsys):
+    """Same tensors and config, but a forward that adds 1: the code is checked too."""
+    torch = pytest.importorskip("torch", reason=TORCH_REASON)
+    import json
+    from exactformer import api
+    from exactformer.export import float_model_from_model
+    from exactformer.export.torch_model import (TORCH_FORMAT, TORCHSCRIPT_CONFIG, _shapes,
+                                                torch_module)
+    fm = float_model_from_model(api.prove(DYADIC).model)
+    module = torch_module(fm).eval()
+    plain = module.forward
+    module.forward = lambda x: plain(x) + 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced = torch.jit.trace(module, torch.zeros(2, 2, dtype=torch.float64),
+                                 check_trace=False)
+    extra = json.dumps({"format": TORCH_FORMAT, "config": fm.config(), "shapes": _shapes(fm)})
+    path = str(tmp_path / "other.pt")
+    torch.jit.save(traced, path, _extra_files={TORCHSCRIPT_CONFIG: extra})
+    err = one_line_error(*run_cli(capsys, ["check-model", path, "--claim", DYADIC]))
+    assert "code is not exactformer's" in err

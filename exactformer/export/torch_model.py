@@ -212,17 +212,35 @@ def save_torch(config, arrays, path) -> None:
 TORCHSCRIPT_CONFIG = "exactformer-float.json"
 
 
+def _traced(fm: FloatModel):
+    """The TorchScript trace of the module of ``fm`` (deterministic: same description,
+    same code)."""
+    example = torch.zeros(2, len(fm.variables), dtype=torch.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.jit.trace(torch_module(fm).eval(), example, check_trace=False)
+
+
+def _codes(module) -> dict:
+    """The TorchScript source of every submodule, by name."""
+    out = {}
+    for name, sub in module.named_modules():
+        try:
+            out[name] = str(sub.code)
+        except (AttributeError, RuntimeError):  # a container without its own forward
+            out[name] = None
+    return out
+
+
 def save_torchscript(config, arrays, path) -> None:
     """torch.jit.save of the traced module (x: (batch, d) float64 -> y: (batch,)), with
     {format, config, shapes} as the extra file :data:`TORCHSCRIPT_CONFIG`. Loading it
     needs torch only: ``torch.jit.load(path)(x)``."""
     require_torch()
     fm = config if isinstance(config, FloatModel) else parse_float_file(config, arrays)
-    module = torch_module(fm).eval()
-    example = torch.zeros(2, len(fm.variables), dtype=torch.float64)
+    traced = _traced(fm)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        traced = torch.jit.trace(module, example, check_trace=False)
         extra = json.dumps({"format": TORCH_FORMAT, "config": fm.config(),
                             "shapes": _shapes(fm)}, sort_keys=True)
         torch.jit.save(traced, path, _extra_files={TORCHSCRIPT_CONFIG: extra})
@@ -230,7 +248,13 @@ def save_torchscript(config, arrays, path) -> None:
 
 def _read_torchscript(data: bytes) -> FloatModel:
     """The float-file description of a TorchScript export: its tensors read from the
-    loaded module's state_dict, its structure from the config stored beside them."""
+    loaded module's state_dict, its structure from the config stored beside them.
+
+    The archive's TorchScript code must be exactly the code exactformer's trace of that
+    description has, submodule by submodule; otherwise the tensors would be checked
+    under a computation other than the one ``torch.jit.load`` runs, and the file is
+    refused. (torch.jit.load compiles the archive's TorchScript but no Python code is
+    unpickled or run, and the loaded module's forward is never called here.)"""
     extra = {TORCHSCRIPT_CONFIG: ""}
     try:
         with warnings.catch_warnings():
@@ -248,6 +272,10 @@ def _read_torchscript(data: bytes) -> FloatModel:
     fm = parse_float_file(obj["config"], arrays_from_state_dict(state))
     if not _plain(obj["shapes"]) or obj["shapes"] != _shapes(fm):
         raise ModelFormatError("TorchScript export: its 'shapes' do not match its tensors")
+    if _codes(module) != _codes(_traced(fm)):
+        raise ModelFormatError("TorchScript export: its code is not exactformer's forward "
+                               "pass for its config; refused (the verdict would not be about "
+                               "what torch.jit.load runs)")
     return fm
 
 

@@ -938,10 +938,11 @@ def _softmax_rows(it, rows: np.ndarray) -> np.ndarray:
             raise Refused("a softmax row in which every score is -inf (NaN in IEEE)")
         try:
             weights = dom.softmax([rows[r, j] for j in live])
-        except NotExact as exc:
-            raise Refused(f"softmax weights are not exactly derivable ({exc}); an additive "
-                          "mask such as -1e9 is not -inf, its weight exp(-1e9) is not 0") \
-                from None
+        except NotExact:
+            raise Refused(f"softmax weights are not exactly derivable: row {r} has "
+                          f"{len(live)} keys whose scores are not all the same polynomial "
+                          "(the weights are then not polynomials); an additive mask such as "
+                          "-1e9 is not -inf: its weight exp(-1e9) is not 0") from None
         out[r, :] = zero
         for j, w in zip(live, weights):
             out[r, j] = w
