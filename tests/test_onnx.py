@@ -590,3 +590,36 @@ def test_torchscript_with_other_code_is_refused(tmp_path, capsys):
     torch.jit.save(traced, path, _extra_files={TORCHSCRIPT_CONFIG: extra})
     err = one_line_error(*run_cli(capsys, ["check-model", path, "--claim", DYADIC]))
     assert "code is not exactformer's" in err
+
+
+def test_documented_transformerlens_and_tracr_style_refusals(tmp_path, capsys):
+    """docs/onnx.md quotes these messages: LayerNorm, then the causal softmax, then
+    GELU (Erf at opset 17, Gelu at 20); tracr-style hard attention at the softmax."""
+    import runpy
+    import sys
+    docs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs",
+                        "onnx_examples")
+    argv = sys.argv
+    try:
+        sys.argv = ["tracr_style.py", str(tmp_path)]
+        runpy.run_path(os.path.join(docs, "tracr_style.py"), run_name="__main__")
+        expected = {"tracr_style": "node 'attn_softmax' (Softmax)"}
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            torch = None
+        if torch is not None:
+            sys.argv = ["tl_style.py", str(tmp_path)]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                runpy.run_path(os.path.join(docs, "tl_style.py"), run_name="__main__")
+            expected.update({"tl_block": "node '/ln1/LayerNormalization' (LayerNormalization)",
+                             "tl_no_layernorm": "node '/Softmax' (Softmax)",
+                             "tl_one_key": "node '/mlp/mlp.1/Erf' (Erf)",
+                             "tl_one_key_opset20": "node '/mlp/mlp.1/Gelu' (Gelu)"})
+    finally:
+        sys.argv = argv
+    for name, text in expected.items():
+        err = one_line_error(*run_cli(capsys, ["check-model", str(tmp_path / f"{name}.onnx"),
+                                               "--claim", "x1 + x2"]))
+        assert text in err, (name, err)
