@@ -213,6 +213,8 @@ def add_common_options(p: argparse.ArgumentParser, target_help: str = "target po
     add_limit_option(p, "max_tokens", "token-count limit")
     add_limit_option(p, "max_digits", "limit on the digits of any number")
     add_limit_option(p, "max_input_chars", "limit on the length of the polynomial text")
+    add_limit_option(p, "max_cells", "limit on the elements of each tensor of a model file "
+                                     "that is read")
 
 
 def print_summary(summary: dict, stream=None) -> None:
@@ -461,7 +463,6 @@ def build_parser() -> argparse.ArgumentParser:
                         "denominator <= N (an explicit reconstruction, labelled in the output: "
                         "the verdict is then about the rounded model, not the file)")
     add_common_options(p)
-    add_limit_option(p, "max_cells", "limit on the elements of a loaded model's tensors")
     from .cli_scale import add_rung_options
     add_rung_options(p)
     p.set_defaults(func=cmd_check_model)

@@ -218,7 +218,7 @@ def _traced(fm: FloatModel):
     example = torch.zeros(2, len(fm.variables), dtype=torch.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return torch.jit.trace(torch_module(fm).eval(), example, check_trace=False)
+        return torch.jit.trace(torch_module(fm).train(False), example, check_trace=False)
 
 
 def _codes(module) -> dict:
