@@ -623,3 +623,49 @@ def test_documented_transformerlens_and_tracr_style_refusals(tmp_path, capsys):
         err = one_line_error(*run_cli(capsys, ["check-model", str(tmp_path / f"{name}.onnx"),
                                                "--claim", "x1 + x2"]))
         assert text in err, (name, err)
+
+
+def _opset_graph(opset: int):
+    """Unsqueeze, Squeeze, ReduceSum, Split, Softmax and Flatten, written the way the
+    given opset wants them (axes and sizes as attributes before 13, inputs from 13)."""
+    as_input = opset >= 13
+    inits = [_arr("W", [[1.0, 0.5], [0.25, -1.0]]), _arr("half", 0.5)]
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="proj")]  # [b, 2]
+
+    def axes_node(op, inputs, out, axes, **kw):
+        if as_input:
+            name = f"{out}_axes"
+            inits.append(_arr(name, axes, np.int64))
+            return helper.make_node(op, inputs + [name], [out], name=out, **kw)
+        return helper.make_node(op, inputs, [out], name=out, axes=axes, **kw)
+
+    nodes.append(axes_node("Unsqueeze", ["h"], "u", [1]))                    # [b, 1, 2]
+    nodes.append(helper.make_node("Flatten", ["u"], ["f"], axis=1, name="f"))  # [b, 2]
+    if as_input:
+        inits.append(_arr("sizes", [1, 1], np.int64))
+        nodes.append(helper.make_node("Split", ["f", "sizes"], ["p", "q"], axis=1, name="sp"))
+    else:
+        nodes.append(helper.make_node("Split", ["f"], ["p", "q"], axis=1, split=[1, 1],
+                                      name="sp"))
+    nodes.append(helper.make_node("Mul", ["p", "q"], ["pq"], name="pq"))     # [b, 1]
+    # softmax over a row of two equal scores: weights 1/2 exactly, at every opset
+    nodes.append(helper.make_node("Concat", ["pq", "pq"], ["pp"], axis=1, name="pp"))
+    nodes.append(helper.make_node("Softmax", ["pp"], ["w"], axis=1, name="sm"))
+    nodes.append(helper.make_node("Mul", ["w", "pp"], ["wp"], name="wp"))    # [b, 2]
+    nodes.append(axes_node("ReduceSum", ["wp"], "r", [1], keepdims=1))        # [b, 1]
+    nodes.append(axes_node("Squeeze", ["r"], "sq", [1]))                      # [b]
+    nodes.append(helper.make_node("Add", ["sq", "half"], ["y"], name="y"))
+    return _graph(nodes, inits, opset=opset)
+
+
+@pytest.mark.parametrize("opset", [11, 13, 17])
+def test_opset_dependent_forms_agree_with_onnxruntime(opset):
+    model = _opset_graph(opset)
+    onnx.checker.check_model(model)
+    # p = a + b/4, q = a/2 - b; y = p*q + 1/2
+    claim = "(a + b/4)*(a/2 - b) + 1/2"
+    assert check_graph(read_graph(model.SerializeToString()), claim, variables="a,b").proved
+    p = exact_outputs(model, ("a", "b"))
+    X = np.random.default_rng(opset).uniform(-1, 1, (10, 2))
+    for row, y in zip(X, ort_run(model, X)):
+        assert abs(float(poly_at(p, [Fraction(v) for v in row])) - y) <= 1e-12

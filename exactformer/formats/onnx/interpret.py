@@ -991,6 +991,8 @@ def run_graph(graph: Graph, ctx: Context, rows: int) -> list:
     exact polynomial per row (each in that row's variables only, or refused)."""
     x = input_tensor(ctx, graph.dimension, rows, graph.input_has_batch)
     y = Interpreter(graph, ctx).run(x, graph.input_type)
+    if y.dtype == np.float64:  # a constant output (an initializer or constant node)
+        y = ctx.exact(y)
     if y.dtype != object:
         raise ModelFormatError("the graph output is not a float tensor")
     want = [(rows,), (rows, 1)] if graph.input_has_batch else [(), (1,)]
