@@ -16,15 +16,12 @@ The torch model (2 inputs x, y; 6 tokens for the monomials 1, x, y, x^2, xy, y^2
 """
 from __future__ import annotations
 
-from fractions import Fraction
-
 import numpy as np
 
 #: the polynomial of the hand-built torch model, coefficients by token (dyadic)
 COEFFICIENTS = (1, 2, -3, 0.5, 5, -0.25)  # 1, x, y, x^2, xy, y^2
 POLY = "1 + 2*x - 3*y + x**2/2 + 5*x*y - y**2/4"
 PARENT = {3: 1, 4: 1, 5: 2}          # x^2 = x * x, xy = y * x, y^2 = y * y
-XIN = {0: 0.0, 1: None, 2: None, 3: "x", 4: "y", 5: "y"}
 
 
 def torch_transformer(mask_style: str = "-inf"):
@@ -117,7 +114,6 @@ def helper_graph(weight=0.5, bias=1.0, extra_node=None, opset: int = 17):
     """y = ReduceSum((x W) * (x W), axis 1) * weight + bias for W = [[1, 1], [0, 1]]:
     with x = (a, b): weight * (a^2 + (a + b)^2) + bias; built with onnx.helper.
     ``extra_node`` (op_type) inserts that operator on the squared term."""
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
     inits = [numpy_helper.from_array(np.array([[1.0, 1.0], [0.0, 1.0]]), "W"),
              numpy_helper.from_array(np.array(weight, dtype=np.float64), "c"),
@@ -147,7 +143,3 @@ def helper_graph(weight=0.5, bias=1.0, extra_node=None, opset: int = 17):
 
 
 HELPER_POLY = "a**2/2 + (a + b)**2/2 + 1"
-
-
-def fraction(v) -> Fraction:
-    return Fraction(float(v))
