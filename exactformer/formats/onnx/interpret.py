@@ -98,6 +98,12 @@ class Context:
     def const(self, value: Fraction):
         return self.domain.const(value)
 
+    @property
+    def encloses(self) -> bool:
+        """True in interval mode (the mpmath rung, :mod:`.enclosures`): elements are
+        enclosures and the operators of :data:`INTERVAL_OPS` are allowed."""
+        return getattr(self.domain, "encloses", False)
+
     def check_time(self) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
             raise LimitExceeded("time limit reached while executing the ONNX graph "
@@ -232,11 +238,15 @@ class Interpreter:
 
     def _run_node(self, node: Node) -> None:
         rule = OPS.get(node.op)
+        if rule is None and self.ctx.encloses:
+            rule = INTERVAL_OPS.get(node.op)
         if rule is None:
             why = NOT_POLYNOMIAL.get(node.op, "is not an operator the exact interpreter "
                                               "supports")
+            hint = (NUMERICAL_HINT if node.op in INTERVAL_OPS_NAMES and not self.ctx.encloses
+                    else "")
             raise NotExact(f"{node.label}: the operator {node.op} {why}; nothing is "
-                           "approximated, so the graph is not decided")
+                           f"approximated, so the graph is not decided{hint}")
         args = [self.values[n] if n else None for n in node.inputs]
         try:
             outs = rule(self, node, args)
@@ -322,6 +332,12 @@ TOTAL_CELLS_FACTOR = 4
 
 # ------------------------------------------------------------------ rules
 OPS: dict[str, Callable] = {}
+#: Non-polynomial operators, registered by :mod:`.enclosures` and used in interval mode
+#: only (the mpmath rung); the exact interpreter refuses them.
+INTERVAL_OPS: dict[str, Callable] = {}
+INTERVAL_OPS_NAMES = ("Erf", "Tanh", "Gelu", "Sigmoid", "Exp", "Log", "Sqrt", "Reciprocal",
+                      "LayerNormalization")
+NUMERICAL_HINT = " (--rung mpmath or --fallback mpmath can give numerical evidence)"
 #: Operators whose output may have more terms or larger coefficients than their inputs.
 _GROWING = {"MatMul", "Gemm", "Mul", "Div", "Pow", "Add", "Sub", "ReduceSum", "ReduceMean",
             "Softmax", "Sum", "Mean", "Einsum"}
@@ -453,6 +469,9 @@ def _div(it, node, args):
     a, b = it.exact(a), it.exact(b)
     inverse = np.empty(b.shape, dtype=object)
     for i, v in np.ndenumerate(b):
+        if it.ctx.encloses and v is not NEG_INF and not _is_ground(v):
+            inverse[i] = it.ctx.domain.reciprocal(v)  # NotExact when it may be 0
+            continue
         if not _is_ground(v):
             raise Refused("divides by a value that depends on the input (only division "
                           "by a constant is a polynomial operation)")
@@ -942,7 +961,8 @@ def _softmax_rows(it, rows: np.ndarray) -> np.ndarray:
             raise Refused(f"softmax weights are not exactly derivable: row {r} has "
                           f"{len(live)} keys whose scores are not all the same polynomial "
                           "(the weights are then not polynomials); an additive mask such as "
-                          "-1e9 is not -inf: its weight exp(-1e9) is not 0") from None
+                          "-1e9 is not -inf: its weight exp(-1e9) is not 0"
+                          + NUMERICAL_HINT) from None
         out[r, :] = zero
         for j, w in zip(live, weights):
             out[r, j] = w
