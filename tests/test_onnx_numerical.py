@@ -276,6 +276,26 @@ def test_fallback_decides_where_the_exact_interpreter_refuses_a_node(tmp_path, c
     assert code == 1 and "'ln' (LayerNormalization)" in data["fallback_reason"]
 
 
+def test_relu_of_unknown_sign_and_an_additive_mask_fall_back(tmp_path, capsys):
+    # Relu without a box: the exact rung cannot certify its sign; mpmath encloses it
+    path = save(tmp_path, helper_graph(extra_node="Relu"))
+    code, data = run_json(capsys, ["check-model", path, "--claim", HELPER_POLY, "--vars",
+                                   "a,b", "--fallback", "mpmath"] + FAST)
+    assert code == 5 and "(Relu)" in data["fallback_reason"]
+    torch = pytest.importorskip("torch", reason=TORCH_REASON)  # noqa: F841
+    from onnx_clients import POLY, export_torch, torch_transformer
+    path = str(tmp_path / "additive.onnx")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        export_torch(torch_transformer("additive"), path)
+    # exp(-1e9) > 0: not exactly the polynomial, but equal to it far beyond 30 digits --
+    # which is exactly why agreement is evidence and never a proof
+    code, data = run_json(capsys, ["check-model", path, "--claim", POLY, "--vars", "x,y",
+                                   "--fallback", "mpmath"] + FAST)
+    assert code == 5 and "(Softmax)" in data["fallback_reason"]
+    assert data["verdict"] == "numerical-agreement" and data["exact_proof"] is False
+
+
 def test_polynomial_graph_with_fallback_is_still_decided_exactly(tmp_path, capsys):
     path = save(tmp_path, helper_graph())
     code, data = run_json(capsys, ["check-model", path, "--claim", HELPER_POLY, "--vars",

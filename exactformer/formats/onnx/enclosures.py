@@ -29,6 +29,12 @@ from ...verify.numerical import interval_power
 from .interpret import (_ADD, _MUL, _SUB, NEG_INF, INTERVAL_OPS, _axis, _obj, _scalar)
 
 
+def _bounded(iv) -> bool:
+    """Both ends are finite numbers (not +-inf, not NaN)."""
+    from mpmath.libmp import finf, fnan, fninf
+    return all(end not in (finf, fninf, fnan) for end in iv._mpi_)
+
+
 class Enclosure:
     """An interval ``iv`` containing a real value, and the value itself (``exact``)
     when it is a constant known exactly."""
@@ -36,6 +42,9 @@ class Enclosure:
     __slots__ = ("dom", "iv", "exact")
 
     def __init__(self, dom: "EnclosureDomain", iv, exact: Fraction | None = None):
+        if not _bounded(iv):
+            raise NotExact(f"gives an unbounded enclosure {iv} (not decided at this point; "
+                           "raise --dps or narrow --domain)")
         self.dom, self.iv, self.exact = dom, iv, exact
 
     # the polynomial interface the interpreter relies on

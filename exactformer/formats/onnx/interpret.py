@@ -13,6 +13,10 @@ LayerNormalization, Exp, ...), a shape or index that depends on the input, a Rel
 whose sign the box cannot certify, or a Softmax whose weights are not exactly
 derivable raises an error naming the node and its operator (exit 2).
 
+The same rules also run in interval mode (:mod:`.enclosures`, the mpmath rung only),
+where the elements are rigorous enclosures at one exact point and the operators of
+:data:`INTERVAL_OPS` are allowed; the exact interpreter never consults them.
+
 Softmax is exact in two situations only. Scores that are equal polynomials in a row
 have weights exactly 1/k (the engine's rule, :meth:`PolynomialDomain.softmax`). A
 score that is exactly ``-inf`` (a stored IEEE -infinity, e.g. ``masked_fill(~mask,
@@ -474,7 +478,7 @@ def _div(it, node, args):
             continue
         if not _is_ground(v):
             raise Refused("divides by a value that depends on the input (only division "
-                          "by a constant is a polynomial operation)")
+                          "by a constant is a polynomial operation)" + NUMERICAL_HINT)
         if not v:
             raise Refused("divides by zero")
         inverse[i] = it.ctx.const(1 / _ground_value(v))
