@@ -73,7 +73,7 @@ def cmd_check_onnx_numerical(args, graph, data: bytes, limits,
     rational points; the report, outcomes and exit codes of the mpmath rung."""
     import time
     from .cli_numerical import check_args, deadline_of, report
-    from .formats.onnx.numerical import verify_graph_numerically
+    from .formats.onnx.numerical import batch_sizes, verify_graph_numerically
     check_args(args, fallback_reason)
     start = time.perf_counter()
     max_denominator = getattr(args, "max_denominator", None)
@@ -86,6 +86,7 @@ def cmd_check_onnx_numerical(args, graph, data: bytes, limits,
                else f"rounded to denominators <= {max_denominator}")
     summary = {"model": args.model, "claim": args.claim, "format": "onnx",
                "nodes": len(graph.nodes), "opset": graph.opset,
+               "batch_sizes": list(batch_sizes(graph, limits)),
                "seconds": round(time.perf_counter() - start, 4)}
     label_float_reading(summary, f"ONNX graph {args.model}: {reading}", args)
     summary["float_reading"] = reading

@@ -225,7 +225,20 @@ def test_rows_of_a_batch_are_different_points(tmp_path, capsys):
     model = _graph(nodes, [_arr("i0", 0, np.int64), _arr("ax0", [0], np.int64)])
     code, data = run_json(capsys, ["check-model", save(tmp_path, model), "--claim", "x1",
                                    "--rung", "mpmath"] + FAST)
+    assert code == 1 and data["verdict"] == "refuted" and data["batch_sizes"] == [1, 2]
+    # y = x1 + (batch size - 2): right at batch 2 only, so batch 1 refutes it
+    nodes = [helper.make_node("Shape", ["x"], ["xs"], name="shape_of_x", end=1),
+             helper.make_node("Cast", ["xs"], ["n"], name="rows", to=TensorProto.DOUBLE),
+             helper.make_node("Sub", ["n", "two"], ["off"], name="minus_two"),
+             helper.make_node("Gather", ["x", "i0"], ["c"], axis=1, name="col"),
+             helper.make_node("Add", ["c", "off"], ["y"], name="shifted")]
+    model = _graph(nodes, [_arr("i0", 0, np.int64), _arr("two", [2.0])])
+    code, data = run_json(capsys, ["check-model", save(tmp_path, model, "b.onnx"), "--claim",
+                                   "x1", "--rung", "mpmath"] + FAST)
     assert code == 1 and data["verdict"] == "refuted"
+    code, _ = run_json(capsys, ["check-model", save(tmp_path, model, "b.onnx"), "--claim",
+                                "x1"])
+    assert code == 1  # the exact rung agrees
 
 
 # ------------------------------------------------------------------ --fallback
@@ -407,7 +420,8 @@ def test_unbounded_enclosure_is_not_a_verdict(tmp_path, capsys):
              helper.make_node("ReduceSum", ["e", "axes"], ["y"], name="sum", keepdims=0)]
     path = save(tmp_path, _graph(nodes, [_arr("big", 1e300), _arr("axes", [1], np.int64)]))
     err = one_line_error(*run_cli(capsys, ["check-model", path, "--claim", "x1",
-                                           "--rung", "mpmath"] + FAST))
+                                           "--rung", "mpmath", "--domain", "[1/2,1]^2"]
+                                  + FAST))
     assert "'exp' (Exp)" in err
 
 

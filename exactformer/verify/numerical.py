@@ -467,22 +467,26 @@ def verify_numerically(model: Model, claim, box: Box | str | None = None,
 
 
 def compare_at_points(evaluate, plain, target: Claim, names, box: Box, stream, points: int,
-                      dps: int, seed: int, batch: int = 1, deadline: float | None = None,
-                      progress=None) -> NumericalResult:
+                      dps: int, seed: int, batch: int | tuple[int, ...] = 1,
+                      deadline: float | None = None, progress=None) -> NumericalResult:
     """The comparison of this rung, for any model: ``evaluate(points)`` gives the
-    model's enclosures at ``batch`` points at a time (the last group padded with
-    repeats, whose values are not compared), ``plain(point)`` display values for a
-    witness. Disjoint enclosures at some point refute; otherwise agreement."""
+    model's enclosures at a group of points at once, groups of ``batch`` points (a
+    tuple: its sizes in turn; the last group padded with repeats, whose values are not
+    compared), ``plain(point)`` display values for a witness. Disjoint enclosures at
+    some point refute; otherwise agreement."""
+    import itertools
     chosen: list[tuple[Fraction, ...]] = []
     ctx = IntervalDomain((), dps).ctx
     max_width = max_diff = worst_rel = ctx.mpf(0)
     stream = iter(stream)
+    sizes = itertools.cycle(batch if isinstance(batch, tuple) else (batch,))
     k = 0
     while k < points:
         if deadline is not None and time.monotonic() > deadline:
             raise LimitExceeded("time limit reached during interval evaluation")
-        group = [p for _, p in zip(range(min(batch, points - k)), stream)]
-        padded = group + [group[0]] * (batch - len(group))
+        size = next(sizes)
+        group = [p for _, p in zip(range(min(size, points - k)), stream)]
+        padded = group + [group[0]] * (size - len(group))
         ys = evaluate(padded)
         for point, y in zip(group, ys):
             k += 1

@@ -10,9 +10,10 @@ mpmath rung on exactformer's own models (:func:`exactformer.verify.numerical.
 compare_at_points`): disjoint enclosures refute rigorously, meeting ones are numerical
 agreement, never a proof.
 
-Rows: a graph with a fixed batch B is run on B points at a time, a dynamic batch on 2
-(consecutive points in the two rows), so a graph that mixes rows is compared on rows
-that differ; an input of shape [d] on one point at a time.
+Rows: a dynamic batch is run on 1 point and on 2 points (different points in the two
+rows) in turn, as the exact rung runs batch sizes 1 and 2, so a graph that mixes rows
+is compared on rows that differ; a fixed batch B on B points at a time; an input of
+shape [d] on one point at a time.
 """
 from __future__ import annotations
 
@@ -31,12 +32,15 @@ from .interpret import Context, run_graph
 from .read import Graph
 
 
-def _rows(graph: Graph, limits: Limits) -> int:
-    rows = 1 if not graph.input_has_batch else graph.input_batch or 2
-    if rows < 1 or rows * graph.dimension > limits.max_variables:
-        raise LimitExceeded(f"a batch of {rows} rows of {graph.dimension} inputs is more "
-                            f"than {limits.max_variables} variables (or empty)")
-    return rows
+def batch_sizes(graph: Graph, limits: Limits) -> tuple[int, ...]:
+    """The batch sizes to run, in turn: 1 and 2 for a dynamic batch (as the exact rung),
+    the fixed size B otherwise, 1 for an input of shape [d]."""
+    sizes = (1,) if not graph.input_has_batch else \
+        (graph.input_batch,) if graph.input_batch is not None else (1, 2)
+    if min(sizes) < 1 or max(sizes) * graph.dimension > limits.max_variables:
+        raise LimitExceeded(f"a batch of {max(sizes)} rows of {graph.dimension} inputs is "
+                            f"more than {limits.max_variables} variables (or empty)")
+    return sizes
 
 
 def verify_graph_numerically(graph: Graph, claim, graph_bytes: bytes,
@@ -57,7 +61,7 @@ def verify_graph_numerically(graph: Graph, claim, graph_bytes: bytes,
     if box is None and DOMAIN_KEY in graph.metadata:
         box = graph.metadata[DOMAIN_KEY]
     box = sampling_box(box, d, points, len(names))
-    rows = _rows(graph, limits)
+    sizes = batch_sizes(graph, limits)
     if max_denominator is None:
         reading = Fraction
     else:
@@ -68,6 +72,7 @@ def verify_graph_numerically(graph: Graph, claim, graph_bytes: bytes,
                            target.canonical.encode("ascii", "backslashreplace"), seed)
 
     def run_at(batch):
+        rows = len(batch)
         flat = tuple(v for point in batch for v in point[:d])
         domain = EnclosureDomain(flat, dps)
         try:
@@ -83,7 +88,7 @@ def verify_graph_numerically(graph: Graph, claim, graph_bytes: bytes,
         """Midpoints of the enclosures, for display only (the enclosures decide)."""
         import mpmath
         ctx = EnclosureDomain((), dps).ctx
-        y = run_at([point] * rows)[0]
+        y = run_at([point] * sizes[0])[0]
         values = {n: ctx.mpf(v.numerator) / ctx.mpf(v.denominator)
                   for n, v in zip(names, point)}
         c = target.enclosure(ctx, values)
@@ -92,4 +97,4 @@ def verify_graph_numerically(graph: Graph, claim, graph_bytes: bytes,
         return {"model_value": work.nstr(work.make_mpf(y.mid._mpi_[0]), dps),
                 "claim_value": work.nstr(work.make_mpf(c.mid._mpi_[0]), dps)}
     return compare_at_points(run_at, plain, target, names, box, stream, points, dps, seed,
-                             batch=rows, deadline=deadline)
+                             batch=sizes, deadline=deadline)
