@@ -473,3 +473,20 @@ def test_exactly_proved_exports_agree_numerically(tmp_path_factory, terms):
     code = main(["check-model", path, "--claim", text, "--vars", "x,y", "--rung", "mpmath",
                  "--points", "3", "--dps", "20", "--json"])
     assert code == 5  # agreement, never a refutation and never 0
+
+
+# ------------------------------------------------------------------ differential
+@pytest.mark.parametrize("act", ["Gelu", "erf"])
+def test_enclosures_agree_with_onnxruntime_to_float32_precision(act):
+    """An independent implementation (onnxruntime, float32 arithmetic) lands within
+    float32 rounding of every interval-mode enclosure of the transformer graph."""
+    ort = pytest.importorskip("onnxruntime", reason="onnxruntime is an optional extra "
+                              "(pip install 'exactformer[onnx]'); not installed")
+    model = tiny_transformer(act=act)
+    session = ort.InferenceSession(model.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(5)
+    for a, b in rng.uniform(-1, 1, (6, 2)).astype(np.float32).tolist():
+        got = float(session.run(None, {"x": np.array([[a, b]], dtype=np.float32)})[0][0])
+        iv = _enclose(model, (Fraction(a), Fraction(b)))
+        assert abs(got - float(iv.mid)) < 1e-5 and iv.delta < 1e-25, (a, b, got, iv)
