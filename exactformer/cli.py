@@ -66,7 +66,8 @@ MAX_SIZE = 10**9
 #: so every number can be printed; the others bound memory (a token, a term or a
 #: character costs at least a few dozen bytes).
 LIMIT_MAXIMA = {"max_degree": 100_000, "max_terms": 10_000_000, "max_tokens": 10_000_000,
-                "max_digits": 3000, "max_input_chars": 200_000_000}
+                "max_digits": 3000, "max_input_chars": 200_000_000,
+                "max_cells": 1_000_000_000}
 
 _INTEGER_TEXT = re.compile(r"[+-]?[0-9]{1,700}")
 
@@ -188,7 +189,8 @@ def time_limit(seconds: float | None):
 
 def limits_from_args(args) -> Limits:
     changes = {}
-    for name in ("max_degree", "max_terms", "max_tokens", "max_digits", "max_input_chars"):
+    for name in ("max_degree", "max_terms", "max_tokens", "max_digits", "max_input_chars",
+                 "max_cells"):
         value = getattr(args, name, None)
         if value is not None:
             if not 0 <= value <= LIMIT_MAXIMA[name]:
@@ -271,6 +273,8 @@ def add_common_options(p: argparse.ArgumentParser, target_help: str = "target po
     add_limit_option(p, "max_tokens", "token-count limit")
     add_limit_option(p, "max_digits", "limit on the digits of any number")
     add_limit_option(p, "max_input_chars", "limit on the length of the polynomial text")
+    add_limit_option(p, "max_cells", "limit on the elements of each tensor of a model file "
+                                     "that is read")
 
 
 def print_summary(summary: dict, stream=None) -> None:
@@ -393,6 +397,9 @@ def read_input_file(path: str, what: str, max_bytes: int = 200_000_000) -> bytes
 
 
 def cmd_check_model(args) -> int:
+    from .cli_onnx import cmd_check_onnx, is_onnx_path
+    if is_onnx_path(args.model):  # an ONNX graph: executed exactly, see formats/onnx
+        return cmd_check_onnx(args)
     rung = getattr(args, "rung", "exact")
     if rung == "mpmath":
         from .cli_numerical import cmd_check_model_numerical
@@ -542,8 +549,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_rung_options(p)
     p.set_defaults(func=cmd_prove)
 
-    p = sub.add_parser("check-model", help="check a model JSON file against a claimed polynomial")
-    p.add_argument("model", help="model file (exactformer-model/1 JSON)")
+    p = sub.add_parser("check-model", help="check a model file (JSON, .npz, .pt, .onnx) "
+                                           "against a claimed polynomial")
+    p.add_argument("model", help="model file (exactformer-model/1 JSON, a float export "
+                                 ".npz/.pt, or any ONNX graph FILE.onnx)")
     p.add_argument("--claim", help='the polynomial the model should compute ("-": read it '
                                    "from stdin)")
     p.add_argument("--claim-file", metavar="PATH", dest="claim_file",

@@ -21,8 +21,10 @@ from .errors import ModelFormatError, ParseError
 
 
 def cmd_export_model(args) -> int:
-    if not args.numpy and not args.torch:
-        raise UsageError("give --numpy FILE.npz and/or --torch FILE.pt")
+    if not args.numpy and not args.torch and not args.onnx:
+        raise UsageError("give --numpy FILE.npz, --torch FILE.pt and/or --onnx FILE.onnx")
+    if args.dtype != "float64" and (args.numpy or args.torch):
+        raise UsageError("--dtype float32 applies to --onnx only (.npz and .pt are float64)")
     from .export import arrays_from_model, save_npz
     limits = limits_from_args(args)
     result = api.prove(args.expr, variables=args.vars, params=args.params,
@@ -32,9 +34,12 @@ def cmd_export_model(args) -> int:
         raise ParseError(f"the model was not proved ({result.verdict}); nothing exported")
     written = {}
     if args.torch:
-        from .export.torch_model import require_torch, save_torch
+        from .export.torch_model import require_torch, save_torchscript
         require_torch()
-    for path in (args.numpy, args.torch):
+    if args.onnx:
+        from .formats.onnx.read import require_onnx
+        require_onnx()
+    for path in (args.numpy, args.torch, args.onnx):
         if path and not Path(path).resolve().parent.is_dir():
             raise ParseError(f"cannot write {path!r}: its directory does not exist")
     if args.numpy:
@@ -44,10 +49,14 @@ def cmd_export_model(args) -> int:
         written["numpy"] = numpy_path
     if args.torch:
         config, arrays = arrays_from_model(result.model)
-        save_torch(config, arrays, args.torch)
+        save_torchscript(config, arrays, args.torch)
         written["torch"] = args.torch
-    summary = {**result.summary(), "exported": written, "dtype": "float64",
-               "note": "numeric export: each exact weight rounded to the nearest float64"}
+    if args.onnx:
+        from .cli_onnx import export_onnx_file
+        export_onnx_file(result.model, args.onnx, args.dtype)
+        written["onnx"] = args.onnx
+    summary = {**result.summary(), "exported": written, "dtype": args.dtype,
+               "note": f"numeric export: each exact weight rounded to the nearest {args.dtype}"}
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     else:
@@ -55,7 +64,8 @@ def cmd_export_model(args) -> int:
               f"{summary['blocks']} blocks, width {summary['width']}, "
               f"{summary['tokens']} tokens)")
         for kind, path in written.items():
-            print(f"exported     {path} ({kind}, float64: numerical, not exact)")
+            dtype = args.dtype if kind == "onnx" else "float64"
+            print(f"exported     {path} ({kind}, {dtype}: numerical, not exact)")
     return EXIT_PROVED
 
 
@@ -113,5 +123,11 @@ def register(subparsers) -> None:
     p.add_argument("--numpy", metavar="FILE.npz", type=output_file(".npz"),
                    help="write float64 arrays (.npz)")
     p.add_argument("--torch", metavar="FILE.pt", type=output_file(),
-                   help="write a torch nn.Module state (needs exactformer[torch])")
+                   help="write a TorchScript module, loadable with torch.jit.load without "
+                        "exactformer (needs exactformer[torch])")
+    p.add_argument("--onnx", metavar="FILE.onnx", type=output_file(),
+                   help="write a standard ONNX graph (opset 17): input x [batch, d], output "
+                        "y [batch] (needs exactformer[onnx])")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="float type of the ONNX export (default float64)")
     p.set_defaults(func=cmd_export_model)

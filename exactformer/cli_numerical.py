@@ -19,7 +19,7 @@ from .model.parameters import count_parameters, parameters_line
 from .verify.numerical import DEFAULT_DPS, DEFAULT_POINTS, verify_numerically
 
 
-def _check_args(args, fallback_reason: str | None) -> None:
+def check_args(args, fallback_reason: str | None) -> None:
     if fallback_reason is None and (getattr(args, "certificate", None)
                                     or getattr(args, "trace", False)):
         raise UsageError("--certificate records exact proofs only; it cannot be used with "
@@ -30,11 +30,12 @@ def _check_args(args, fallback_reason: str | None) -> None:
         args.dps = DEFAULT_DPS
 
 
-def _deadline(args) -> float | None:
+def deadline_of(args) -> float | None:
     return time.monotonic() + args.timeout if getattr(args, "timeout", None) else None
 
 
-def _report(summary: dict, result, args, fallback_reason: str | None) -> int:
+def report(summary: dict, result, args, fallback_reason: str | None) -> int:
+    """Print the result of the mpmath rung (text or one JSON object); exit 1 or 5."""
     summary.update(result.to_json())
     if fallback_reason is not None:
         summary["decided_by"] = "mpmath (fallback)"
@@ -68,7 +69,7 @@ def _report(summary: dict, result, args, fallback_reason: str | None) -> int:
 def cmd_prove_numerical(args, fallback_reason: str | None = None) -> int:
     """``prove EXPR --rung mpmath``: build as usual, compare by interval evaluation."""
     from .poly import make_target
-    _check_args(args, fallback_reason)
+    check_args(args, fallback_reason)
     limits = limits_from_args(args)
     start = time.perf_counter()
     target = make_target(args.expr, variables=args.vars, params=args.params, limits=limits)
@@ -80,7 +81,7 @@ def cmd_prove_numerical(args, fallback_reason: str | None = None) -> int:
         Path(args.save_model).write_text(dumps(model) + "\n")
     result = verify_numerically(model, target, box=args.domain, points=args.points,
                                 dps=args.dps, seed=args.seed, limits=limits,
-                                deadline=_deadline(args))
+                                deadline=deadline_of(args))
     summary = {"target": str(target.as_expr()), "variables": list(target.variables),
                "dimension": target.dimension, "degree": target.degree,
                "construction": model.info.get("construction", "custom"),
@@ -88,19 +89,19 @@ def cmd_prove_numerical(args, fallback_reason: str | None = None) -> int:
                "free_parameters": model.free_parameters,
                "parameters": count_parameters(model).to_json(),
                "seconds": round(time.perf_counter() - start, 4)}
-    return _report(summary, result, args, fallback_reason)
+    return report(summary, result, args, fallback_reason)
 
 
 def cmd_check_model_numerical(args, fallback_reason: str | None = None) -> int:
     """``check-model FILE --claim TEXT --rung mpmath``: the claim may be any expression
     of exp, log, sqrt, sin, cos, tanh, sigmoid and the field operations."""
-    _check_args(args, fallback_reason)
+    check_args(args, fallback_reason)
     limits = limits_from_args(args)
     start = time.perf_counter()
     model, reconstruction = load_model_file(args, limits)
     result = verify_numerically(model, args.claim, box=args.domain, points=args.points,
                                 dps=args.dps, seed=args.seed, variables=args.vars,
-                                params=args.params, limits=limits, deadline=_deadline(args))
+                                params=args.params, limits=limits, deadline=deadline_of(args))
     summary = {"model": args.model, "claim": args.claim,
                "parameters": count_parameters(model).to_json(),
                "seconds": round(time.perf_counter() - start, 4)}
@@ -108,4 +109,4 @@ def cmd_check_model_numerical(args, fallback_reason: str | None = None) -> int:
     if not args.json:
         print(f"model        {args.model}: {model!r}")
         print(f"all numbers  {parameters_line(summary['parameters'])}")
-    return _report(summary, result, args, fallback_reason)
+    return report(summary, result, args, fallback_reason)

@@ -1,6 +1,11 @@
 """A torch ``nn.Module`` with the same blocks as a model (float64; optional extra
 ``exactformer[torch]``). Numerical only: the weights are rounded images of the exact ones.
 
+``export-model --torch`` writes a TorchScript archive (:func:`save_torchscript`): the
+traced module, which ``torch.jit.load`` runs without exactformer installed, with the
+float-file config stored beside it as an extra file. :func:`read_torch` reads both
+that archive and the older ``torch.save`` dictionary (:func:`save_torch`).
+
 The module is built from the one float-file description (:class:`~.schema.FloatModel`),
 so it has a mask buffer exactly when the file's block has a mask, and a torch file is
 read back through the same schema as an .npz (:func:`read_torch`).
@@ -13,7 +18,9 @@ Each block is an :class:`EncoderBlock` with ``nn.Linear`` query/key/value/output
 from __future__ import annotations
 
 import io
+import json
 import re
+import warnings
 
 import numpy as np
 
@@ -201,11 +208,85 @@ def save_torch(config, arrays, path) -> None:
                 "state_dict": module.state_dict()}, path)
 
 
+#: the extra file of a TorchScript export that holds its float-file config
+TORCHSCRIPT_CONFIG = "exactformer-float.json"
+
+
+def _traced(fm: FloatModel):
+    """The TorchScript trace of the module of ``fm`` (deterministic: same description,
+    same code)."""
+    example = torch.zeros(2, len(fm.variables), dtype=torch.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.jit.trace(torch_module(fm).train(False), example, check_trace=False)
+
+
+def _codes(module) -> dict:
+    """The TorchScript source of every submodule, by name."""
+    out = {}
+    for name, sub in module.named_modules():
+        try:
+            out[name] = str(sub.code)
+        except (AttributeError, RuntimeError):  # a container without its own forward
+            out[name] = None
+    return out
+
+
+def save_torchscript(config, arrays, path) -> None:
+    """torch.jit.save of the traced module (x: (batch, d) float64 -> y: (batch,)), with
+    {format, config, shapes} as the extra file :data:`TORCHSCRIPT_CONFIG`. Loading it
+    needs torch only: ``torch.jit.load(path)(x)``."""
+    require_torch()
+    fm = config if isinstance(config, FloatModel) else parse_float_file(config, arrays)
+    traced = _traced(fm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        extra = json.dumps({"format": TORCH_FORMAT, "config": fm.config(),
+                            "shapes": _shapes(fm)}, sort_keys=True)
+        torch.jit.save(traced, path, _extra_files={TORCHSCRIPT_CONFIG: extra})
+
+
+def _read_torchscript(data: bytes) -> FloatModel:
+    """The float-file description of a TorchScript export: its tensors read from the
+    loaded module's state_dict, its structure from the config stored beside them.
+
+    The archive's TorchScript code must be exactly the code exactformer's trace of that
+    description has, submodule by submodule; otherwise the tensors would be checked
+    under a computation other than the one ``torch.jit.load`` runs, and the file is
+    refused. (torch.jit.load compiles the archive's TorchScript but no Python code is
+    unpickled or run, and the loaded module's forward is never called here.)"""
+    extra = {TORCHSCRIPT_CONFIG: ""}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            module = torch.jit.load(io.BytesIO(data), map_location="cpu", _extra_files=extra)
+        obj = json.loads(extra[TORCHSCRIPT_CONFIG])
+        state = dict(module.state_dict())
+    except Exception as exc:  # torch raises many types for a bad archive
+        raise ModelFormatError(f"not a readable TorchScript export: {type(exc).__name__}") \
+            from None
+    if not isinstance(obj, dict) or obj.get("format") != TORCH_FORMAT \
+            or set(obj) != {"format", "config", "shapes"}:
+        raise ModelFormatError(f"TorchScript export: {TORCHSCRIPT_CONFIG} is not an "
+                               f"{TORCH_FORMAT} description")
+    fm = parse_float_file(obj["config"], arrays_from_state_dict(state))
+    if not _plain(obj["shapes"]) or obj["shapes"] != _shapes(fm):
+        raise ModelFormatError("TorchScript export: its 'shapes' do not match its tensors")
+    if _codes(module) != _codes(_traced(fm)):
+        raise ModelFormatError("TorchScript export: its code is not exactformer's forward "
+                               "pass for its config; refused (the verdict would not be about "
+                               "what torch.jit.load runs)")
+    return fm
+
+
 def read_torch(data: bytes) -> FloatModel:
     """The validated float-file description of a torch export's bytes (zip sizes checked
-    first; no code is unpickled: weights_only=True)."""
+    first): a TorchScript archive (:func:`save_torchscript`) or a ``torch.save``
+    dictionary, the latter read with weights_only=True (no code is unpickled)."""
     require_torch()
-    open_zip(data, "the torch file")
+    names = open_zip(data, "the torch file").namelist()
+    if any(n.endswith("/extra/" + TORCHSCRIPT_CONFIG) for n in names):
+        return _read_torchscript(data)
     try:
         obj = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
     except Exception as exc:  # torch raises many types for a bad file

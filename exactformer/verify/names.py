@@ -45,17 +45,23 @@ def claim_parameters(claim: Target) -> tuple[str, ...]:
     return tuple(p for p in claim.params if p not in claim.constants)
 
 
-def decision_names(model: Model, claim: Target | None = None,
+def decision_names(model: Model | tuple[str, ...], claim: Target | None = None,
                    limits: Limits = DEFAULT_LIMITS,
                    targets: dict[int, Target] | None = None,
                    claim_variables: Iterable[str] = (), claim_params: Iterable[str] = (),
                    claim_constants: Iterable[str] = ()) -> NameSpaces:
     """The checked name spaces of ``model`` against ``claim`` (a Target, or the names
-    of a claim given otherwise). Raises NameClash or ParseError."""
-    symbols, constants = readout_names(model, limits, targets)
+    of a claim given otherwise). ``model`` may also be the input names of a model read
+    from another format (an ONNX graph), which has no readout symbols. Raises NameClash
+    or ParseError."""
+    if isinstance(model, tuple):
+        inputs, symbols, constants = model, (), ()
+    else:
+        inputs = model.variables
+        symbols, constants = readout_names(model, limits, targets)
     if claim is not None:
         claim_variables = tuple(claim.variables) + tuple(claim_variables)
         claim_params = claim_parameters(claim) + tuple(claim_params)
         claim_constants = tuple(claim.constants) + tuple(claim_constants)
-    return name_spaces(model.variables, claim_variables, claim_params, symbols,
+    return name_spaces(inputs, claim_variables, claim_params, symbols,
                        tuple(constants) + tuple(claim_constants))

@@ -393,6 +393,35 @@ def sample_points(intervals: Sequence[tuple[Fraction, Fraction]], extra: int, co
         yield point
 
 
+def check_options(points: int, dps: int, seed: int | None) -> int:
+    """Check --points, --dps and --seed; the seed (a fresh random one if None)."""
+    for name, value, lo, hi in (("points", points, 1, MAX_POINTS), ("dps", dps, MIN_DPS, MAX_DPS)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+            raise ParseError(f"--{name} must be an integer >= {lo}, got {value!r}")
+        if value > hi:
+            raise LimitExceeded(f"--{name} {value} exceeds the limit {hi}")
+    if seed is None:
+        import secrets
+        return secrets.randbits(128)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 256:
+        raise ParseError(f"--seed must be an integer in [0, 2^256), got {seed!r}")
+    return seed
+
+
+def sampling_box(box: Box | str | None, d: int, points: int, coordinates: int) -> Box:
+    """The box to sample (default [-1, 1]^d), checked against d and the sampling limit."""
+    if box is None:
+        box = Box(((Fraction(-1), Fraction(1)),) * d)
+    elif isinstance(box, str):
+        box = parse_box(box, d)
+    if box.dimension != d:
+        raise ParseError(f"box {box} has dimension {box.dimension}, the model has {d} inputs")
+    if points * max(coordinates, 1) > MAX_COORDINATES:
+        raise LimitExceeded(f"{points} points of {coordinates} coordinates exceed the limit "
+                            f"of {MAX_COORDINATES} sampled coordinates (lower --points)")
+    return box
+
+
 def verify_numerically(model: Model, claim, box: Box | str | None = None,
                        points: int = DEFAULT_POINTS, dps: int = DEFAULT_DPS,
                        seed: int | None = None, variables=None, params=None,
@@ -408,40 +437,20 @@ def verify_numerically(model: Model, claim, box: Box | str | None = None,
     >>> verify_numerically(m, "x**2 + y/3 + 10**-40", seed=1, points=8).verdict
     'refuted'
     """
-    for name, value, lo, hi in (("points", points, 1, MAX_POINTS), ("dps", dps, MIN_DPS, MAX_DPS)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-            raise ParseError(f"--{name} must be an integer >= {lo}, got {value!r}")
-        if value > hi:
-            raise LimitExceeded(f"--{name} {value} exceeds the limit {hi}")
-    if seed is None:
-        import secrets
-        seed = secrets.randbits(128)
-    elif isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2 ** 256:
-        raise ParseError(f"--seed must be an integer in [0, 2^256), got {seed!r}")
+    seed = check_options(points, dps, seed)
     target = Claim(claim, limits)
     readout = _readout(model, limits)
     spaces = claim_name_spaces(model, target, claim, variables, params, limits)
     names = spaces.inputs + spaces.parameters
     d = len(model.variables)
-    if box is None:
-        box = Box(((Fraction(-1), Fraction(1)),) * d)
-    elif isinstance(box, str):
-        box = parse_box(box, d)
-    if box.dimension != d:
-        raise ParseError(f"box {box} has dimension {box.dimension}, the model has {d} inputs")
+    box = sampling_box(box, d, points, len(names))
     from ..model import dumps
-    if points * max(len(names), 1) > MAX_COORDINATES:
-        raise LimitExceeded(f"{points} points of {len(names)} coordinates exceed the limit of "
-                            f"{MAX_COORDINATES} sampled coordinates (lower --points)")
     stream = sample_points(box.intervals, len(names) - d, points, dumps(model).encode(),
                            target.canonical.encode("ascii", "backslashreplace"), seed)
-    chosen: list[tuple[Fraction, ...]] = []
     ctx = IntervalDomain((), dps).ctx
-    max_width = max_diff = worst_rel = ctx.mpf(0)
-    for k, point in enumerate(stream):
-        if deadline is not None and time.monotonic() > deadline:
-            raise LimitExceeded("time limit reached during interval evaluation")
-        chosen.append(point)
+
+    def evaluate(batch):
+        point = batch[0]
         domain = IntervalDomain(point[:d], dps)
         final = run(model, domain, record=False).final
         values = dict(zip(names, (domain.const(v) for v in point)))
@@ -449,34 +458,70 @@ def verify_numerically(model: Model, claim, box: Box | str | None = None,
         for t, c, entry in readout:
             coef = _readout_value(entry, ctx, values)
             y = y + (coef if t is None else coef * final[t][c])
-        where = ", ".join(f"{n} = {v}" for n, v in zip(names, point))
-        try:
-            expected = target.enclosure(ctx, values)
-        except _Undefined as exc:
-            raise NotExact(f"the claim cannot be evaluated at {where}: {exc}") from None
-        if not (_finite(y) and _finite(expected)):
-            raise NotExact(f"an enclosure is unbounded at {where} (model {_text(y)}, claim "
-                           f"{_text(expected)}): not decided; raise --dps or narrow --domain")
-        if y.b < expected.a or expected.b < y.a:
-            witness = {"point": dict(zip(names, (str(v) for v in point))),
-                       "model_enclosure": _text(y), "claim_enclosure": _text(expected),
-                       **_plain_values(model, target, readout, point, names, d, dps)}
-            detail = (f"at {where} the model lies in {_text(y)} and the claim in "
-                      f"{_text(expected)}: the enclosures are disjoint, so the values differ")
-            return NumericalResult("refuted", names, tuple(chosen), dps, seed,
-                                   _upper_text(ctx, max(y.delta, expected.delta)), "0", 0,
-                                   witness,
-                                   detail)
-        width = ctx.mpf(max(y.delta, expected.delta).b)
-        diff = ctx.mpf(max(abs(y.b - expected.a), abs(expected.b - y.a)).b)
-        scale = ctx.mpf(max(ctx.mpf(1), ctx.mpf(abs(expected).a)).a)
-        relative = ctx.mpf((diff / scale).b) if _finite(diff) else diff
-        max_width = width if not _finite(width) or width.b > max_width.b else max_width
-        max_diff = diff if not _finite(diff) or diff.b > max_diff.b else max_diff
-        if not _finite(relative) or relative.b > worst_rel.b:
-            worst_rel = relative
-        if progress is not None:
-            progress(k + 1, points)
+        return [y]
+
+    def plain(point):
+        return _plain_values(model, target, readout, point, names, d, dps)
+    return compare_at_points(evaluate, plain, target, names, box, stream, points, dps, seed,
+                             deadline=deadline, progress=progress)
+
+
+def compare_at_points(evaluate, plain, target: Claim, names, box: Box, stream, points: int,
+                      dps: int, seed: int, batch: int | tuple[int, ...] = 1,
+                      deadline: float | None = None, progress=None) -> NumericalResult:
+    """The comparison of this rung, for any model: ``evaluate(points)`` gives the
+    model's enclosures at a group of points at once, groups of ``batch`` points (a
+    tuple: its sizes in turn; the last group padded with repeats, whose values are not
+    compared), ``plain(point)`` display values for a witness. Disjoint enclosures at
+    some point refute; otherwise agreement."""
+    import itertools
+    chosen: list[tuple[Fraction, ...]] = []
+    ctx = IntervalDomain((), dps).ctx
+    max_width = max_diff = worst_rel = ctx.mpf(0)
+    stream = iter(stream)
+    sizes = itertools.cycle(batch if isinstance(batch, tuple) else (batch,))
+    k = 0
+    while k < points:
+        if deadline is not None and time.monotonic() > deadline:
+            raise LimitExceeded("time limit reached during interval evaluation")
+        size = next(sizes)
+        group = [p for _, p in zip(range(min(size, points - k)), stream)]
+        padded = group + [group[0]] * (size - len(group))
+        ys = evaluate(padded)
+        for point, y in zip(group, ys):
+            k += 1
+            chosen.append(point)
+            values = dict(zip(names, (ctx.mpf(v.numerator) / ctx.mpf(v.denominator)
+                                      for v in point)))
+            where = ", ".join(f"{n} = {v}" for n, v in zip(names, point))
+            try:
+                expected = target.enclosure(ctx, values)
+            except _Undefined as exc:
+                raise NotExact(f"the claim cannot be evaluated at {where}: {exc}") from None
+            if not (_finite(y) and _finite(expected)):
+                raise NotExact(f"an enclosure is unbounded at {where} (model {_text(y)}, "
+                               f"claim {_text(expected)}): not decided; raise --dps or "
+                               "narrow --domain")
+            if y.b < expected.a or expected.b < y.a:
+                witness = {"point": dict(zip(names, (str(v) for v in point))),
+                           "model_enclosure": _text(y), "claim_enclosure": _text(expected),
+                           **plain(point)}
+                detail = (f"at {where} the model lies in {_text(y)} and the claim in "
+                          f"{_text(expected)}: the enclosures are disjoint, so the values "
+                          "differ")
+                return NumericalResult("refuted", names, tuple(chosen), dps, seed,
+                                       _upper_text(ctx, max(y.delta, expected.delta)), "0",
+                                       0, witness, detail)
+            width = ctx.mpf(max(y.delta, expected.delta).b)
+            diff = ctx.mpf(max(abs(y.b - expected.a), abs(expected.b - y.a)).b)
+            scale = ctx.mpf(max(ctx.mpf(1), ctx.mpf(abs(expected).a)).a)
+            relative = ctx.mpf((diff / scale).b) if _finite(diff) else diff
+            max_width = width if not _finite(width) or width.b > max_width.b else max_width
+            max_diff = diff if not _finite(diff) or diff.b > max_diff.b else max_diff
+            if not _finite(relative) or relative.b > worst_rel.b:
+                worst_rel = relative
+            if progress is not None:
+                progress(k, points)
     digits = _agreement_digits(ctx, worst_rel, dps)
     width_text, diff_text = _upper_text(ctx, max_width), _upper_text(ctx, max_diff)
     detail = (f"at {len(chosen)} points of {box} the enclosures of model and claim meet; "
