@@ -79,7 +79,9 @@ def coqc_instance(lib: Path, path: Path) -> subprocess.CompletedProcess:
 def fails_at_construction_check(path: Path, out: subprocess.CompletedProcess) -> bool:
     """coqc stopped at the proof of cert_is_construction_A (the computation)."""
     lines = path.read_text().splitlines()
-    proof = lines.index(next(l for l in lines if l.startswith("Lemma cert_is_construction_A"))) + 2
+    lemma = next(l for l in lines if l.startswith("Lemma cert_is_construction_A"))
+    proof = next(k for k in range(lines.index(lemma), len(lines))
+                 if lines[k].startswith("Proof.")) + 1
     return out.returncode != 0 and f'line {proof},' in out.stdout + out.stderr
 
 
@@ -126,8 +128,8 @@ def test_check_sh_compiles_and_the_theorem_needs_no_axiom(library):
 
 MUTATIONS = [
     # construction: block k lets token t see the token after its parent
-    ("Masked.v", "[seq (t, parent d n t) | t <- iota 0 N & sumn (tk t) == k]",
-     "[seq (t, (parent d n t).+1) | t <- iota 0 N & sumn (tk t) == k]"),
+    ("Masked.v", "[seq (t, index (parent_exp (tk t)) toks) | t <- iota 0 N & sumn (tk t) == k]",
+     "[seq (t, (index (parent_exp (tk t)) toks).+1) | t <- iota 0 N & sumn (tk t) == k]"),
     # semantics: the 0/1 mask is no longer applied to the scores
     ("IR.v", "\\matrix_(t, j) ((mask a t j)%:R * S t j)", "\\matrix_(t, j) (S t j)"),
 ]

@@ -9,7 +9,8 @@
    The attention output of token t sums over ALL tokens j, each score multiplied
    by the mask bit M[t, j] in {0, 1}; nothing here knows which mask a
    construction uses. *)
-From mathcomp Require Import all_ssreflect all_algebra.
+From mathcomp Require Import ssreflect ssrfun ssrbool eqtype ssrnat seq path choice.
+From mathcomp Require Import fintype finfun tuple bigop ssralg ssrint zmodp matrix.
 
 Set Implicit Arguments.
 Unset Strict Implicit.

@@ -9,7 +9,8 @@
    Wv = e_m, Wo = e_m^T, mask M_k[t, j] = [|alpha_t| = k /\ j = parent t].
    Readout R[t, m] = c_(alpha_t). The construction is written as concrete data
    (masked_data d n); its meaning is the generic forward pass of IR.v. *)
-From mathcomp Require Import all_ssreflect all_algebra.
+From mathcomp Require Import ssreflect ssrfun ssrbool eqtype ssrnat seq path choice.
+From mathcomp Require Import fintype finfun tuple bigop ssralg ssrint zmodp matrix.
 From SsrMultinomials Require Import mpoly.
 From Exactformer Require Import IR Tokens.
 
@@ -24,9 +25,11 @@ Definition ONE := 1.
 Definition MEM := 2.
 
 Section Data.
-Variables d n : nat.
-Local Notation N := (ntokens d n).
-Local Notation tk := (tok d n).
+(* the token list is a section variable, so that computing masked_data d n
+   (vm_compute) builds tokens d n once and shares it *)
+Variable toks : seq (seq nat).
+Local Notation N := (size toks).
+Local Notation tk t := (nth [::] toks t).
 
 Definition b2z (b : bool) : int := Posz b.
 
@@ -43,7 +46,7 @@ Definition wo_rows := dense 1 3 (fun _ c => b2z (c == MEM)).
 
 (* block k: every token of degree k sees its parent, and nothing else is allowed *)
 Definition mask_pairs (k : nat) : seq (nat * nat) :=
-  [seq (t, parent d n t) | t <- iota 0 N & sumn (tk t) == k].
+  [seq (t, index (parent_exp (tk t)) toks) | t <- iota 0 N & sumn (tk t) == k].
 
 Definition masked_block (k : nat) : block_data :=
   BlockData 1 1 wq_rows wk_rows wv_rows wo_rows (mask_pairs k).
@@ -51,11 +54,14 @@ Definition masked_block (k : nat) : block_data :=
 (* R[t, m] = the coefficient of x^alpha_t *)
 Definition readout_entries : seq (nat * nat * seq nat) := [seq (t, MEM, tk t) | t <- iota 0 N].
 
-Definition masked_data : model_data :=
+Definition masked_data_of (d n : nat) : model_data :=
   ModelData d N 3 (dense N 3 base_fn) [seq dense N 3 (coef_fn i) | i <- iota 0 d]
     [seq masked_block k | k <- iota 1 n] readout_entries 0.
 
 End Data.
+
+(* construction A for d variables and degree n, as data *)
+Definition masked_data (d n : nat) : model_data := masked_data_of (tokens d n) d n.
 
 (* the n-block model with readout c, over any commutative ring *)
 Definition masked_model (R : comRingType) (d n : nat) (c : 'X_{1..d < n.+1} -> R) :
@@ -100,11 +106,12 @@ by case: eqP => // e; case/eqP: ne; apply: val_inj.
 Qed.
 
 Lemma coef_nth i : (i < d)%N ->
-  nth [::] (md_coef (masked_data d n)) i = dense N 3 (coef_fn d n i).
+  nth [::] (md_coef (masked_data d n)) i = dense N 3 (coef_fn (tokens d n) i).
 Proof. by move=> lt; rewrite /= (nth_map 0%N) ?size_iota // nth_iota. Qed.
 
 Lemma embedE (t : 'I_N) (col : 'I_3) :
-  H0 t col = (base_fn d n t col)%:~R + \sum_(i < d) x i * (coef_fn d n i t col)%:~R.
+  H0 t col = (base_fn (tokens d n) t col)%:~R +
+    \sum_(i < d) x i * (coef_fn (tokens d n) i t col)%:~R.
 Proof.
 rewrite /embed !mxE summxE /= nth_dense //; congr (_ + _).
 by apply: eq_bigr => i _; rewrite mxE coef_nth // mx_of_dense.
@@ -128,7 +135,8 @@ by case/eqP: ne; apply: val_inj.
 Qed.
 
 Lemma mem_mask_pairs k (t j : nat) :
-  ((t, j) \in mask_pairs d n k) = [&& (t < N)%N, sumn (tk t) == k & j == parent d n t].
+  ((t, j) \in mask_pairs (tokens d n) k) =
+    [&& (t < N)%N, sumn (tk t) == k & j == parent d n t].
 Proof.
 apply/mapP/idP => [[u]|/and3P[lt e /eqP ->]].
   by rewrite mem_filter mem_iota add0n => /andP[e /andP[_ lt]] [-> ->]; rewrite lt e eqxx.
@@ -148,22 +156,24 @@ by case: eqP => [e|_]; rewrite ?mul0r // xp0 // mul1r.
 Qed.
 
 Lemma pick_col (H : 'M[R]_(N, 3)) j (col : 'I_3) :
-  \sum_(c0 < 3) H j c0 * mx_of R 3 1 (dense 3 1 (fun r _ => b2z (r == col))) c0 0 = H j col.
+  \sum_(c0 < 3) H j c0 * mx_of R 3 1 (dense 3 1 (fun r _ => b2z (r == col))) c0 ord0 = H j col.
 Proof.
 rewrite (bigD1 col) //= mx_of_dense eqxx mulr1 big1 ?addr0 // => c0 ne.
 rewrite mx_of_dense /b2z; case: eqP => [e|]; last by rewrite mulr0.
 by case/eqP: ne; apply: val_inj.
 Qed.
 
-Lemma inv_step k H : inv k H -> inv k.+1 (block H (@attention_of R N 3 (masked_block d n k.+1))).
+Lemma inv_step k H :
+  inv k H -> inv k.+1 (block H (@attention_of R N 3 (masked_block (tokens d n) k.+1))).
 Proof.
 move=> [same mval].
-have attE : forall t, attend (@attention_of R N 3 (masked_block d n k.+1)) H t ord0 =
-    \sum_(j < N) ((t : nat, j : nat) \in mask_pairs d n k.+1)%:R * (H t cxin * H j cone) * H j cm.
+have attE : forall t, attend (@attention_of R N 3 (masked_block (tokens d n) k.+1)) H t ord0 =
+    \sum_(j < N) ((t : nat, j : nat) \in mask_pairs (tokens d n) k.+1)%:R *
+      (H t cxin * H j cone) * H j cm.
   move=> t; rewrite /attend !mxE; apply: eq_bigr => j _; rewrite !mxE big_ord1 !mxE /=.
   by rewrite (pick_col H t cxin) (pick_col H j cone) (pick_col H j cm).
-have blockE : forall t col, block H (@attention_of R N 3 (masked_block d n k.+1)) t col =
-    H t col + attend (@attention_of R N 3 (masked_block d n k.+1)) H t ord0 *
+have blockE : forall t col, block H (@attention_of R N 3 (masked_block (tokens d n) k.+1)) t col =
+    H t col + attend (@attention_of R N 3 (masked_block (tokens d n) k.+1)) H t ord0 *
       (b2z (col == MEM :> nat))%:~R.
   by move=> t col; rewrite /block [in LHS]mxE [in LHS]mxE big_ord1 /= /wo_rows mx_of_dense.
 split=> [t col ne|t].
@@ -189,7 +199,7 @@ by rewrite addr0 [in RHS]leq_eqVlt (negbTE deg) /= ltnS.
 Qed.
 
 Lemma inv_blocks k : inv k (foldl (@block R N 3) H0
-  [seq @attention_of R N 3 b | b <- [seq masked_block d n k | k <- iota 1 k]]).
+  [seq @attention_of R N 3 b | b <- [seq masked_block (tokens d n) k | k <- iota 1 k]]).
 Proof.
 elim: k => [|k IH]; first exact: inv0.
 by rewrite -addn1 iotaD cats1 !map_rcons foldl_rcons add1n addn1; apply: inv_step.

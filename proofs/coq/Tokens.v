@@ -3,7 +3,8 @@
    decreasing), exactly as exactformer.poly.graded_monomials lists them; the last
    variable of a monomial and its parent alpha - e_last. Everything here computes
    (vm_compute), and is related to MathComp's bounded monomials 'X_{1..d < n.+1}. *)
-From mathcomp Require Import all_ssreflect all_algebra.
+From mathcomp Require Import ssreflect ssrfun ssrbool eqtype ssrnat seq path choice.
+From mathcomp Require Import fintype finfun tuple bigop ssralg ssrint zmodp matrix.
 From SsrMultinomials Require Import mpoly.
 
 Set Implicit Arguments.
