@@ -239,6 +239,17 @@ Theorem masked_zero_error (R : comRingType) (d n : nat) (c : 'X_{1..d < n.+1} ->
   output (masked_model c) x = \sum_(alpha : 'X_{1..d < n.+1}) c alpha * \prod_(i < d) x i ^+ alpha i.
 Proof. exact: masked_output. Qed.
 
+(* The same sum written with the degree condition explicit: every element of
+   'X_{1..d < n.+1} has mdeg <= n, so the filter keeps all of them. *)
+Corollary masked_zero_error_mdeg (R : comRingType) (d n : nat)
+    (c : 'X_{1..d < n.+1} -> R) (x : 'I_d -> R) :
+  output (masked_model c) x =
+    \sum_(alpha : 'X_{1..d < n.+1} | (mdeg alpha <= n)%N) c alpha * \prod_(i < d) x i ^+ alpha i.
+Proof.
+rewrite masked_zero_error; apply: eq_bigl => alpha.
+by have := bmdeg alpha; rewrite ltnS => ->.
+Qed.
+
 (* The same for a model given as data: an exported certificate proves
    [md = masked_data d n] by computation and then applies this. *)
 Corollary masked_data_zero_error (md : model_data) (d n : nat) :

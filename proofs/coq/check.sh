@@ -37,10 +37,11 @@ cat > "$tmp/Assumptions.v" <<'COQ'
 From Exactformer Require Import Masked.
 Print Assumptions masked_zero_error.
 Print Assumptions masked_data_zero_error.
+Print Assumptions masked_zero_error_mdeg.
 COQ
 out="$(cd "$tmp" && coqc "${flags[@]}" Assumptions.v)"
 echo "$out"
-if [ "$(grep -c 'Closed under the global context' <<<"$out")" -ne 2 ]; then
+if [ "$(grep -c 'Closed under the global context' <<<"$out")" -ne 3 ]; then
   echo "check.sh: masked_zero_error depends on assumptions (above)" >&2
   exit 1
 fi
