@@ -4,7 +4,8 @@
 exit 0 valid, 1 invalid (well formed, but what it claims does not hold), 2 malformed,
 3 a size or time limit hit.
 ``export`` writes the proof as a Coq file that ``coqc`` checks with its own kernel: a
-theorem certificate of construction A goes through the generic theorem of proofs/coq
+construction-A certificate (the theorem, or one polynomial with a rational readout)
+goes through the generic theorem of proofs/coq
 (:mod:`exactformer.coq_masked`), everything else (or ``--unrolled``) as the unrolled
 block equations (:mod:`exactformer.coq`).
 """
@@ -88,7 +89,7 @@ def register(subparsers) -> None:
                    help="the .v file to write")
     p.add_argument("--unrolled", action="store_true",
                    help="write the forward pass as unrolled block equations even for a "
-                        "construction-A theorem certificate (default there: the generic "
+                        "construction-A certificate (default there: the generic "
                         "theorem of proofs/coq)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     add_timeout_option(p)

@@ -10,6 +10,7 @@ Python checker accepts it.
 from __future__ import annotations
 
 import copy
+from fractions import Fraction
 import json
 import re
 import shutil
@@ -123,7 +124,7 @@ def test_check_sh_compiles_and_the_theorem_needs_no_axiom(library):
     assert (library / "Masked.vo").is_file()
     out = run_check(library)   # again: check.sh is re-runnable on a built tree
     assert out.returncode == 0, out.stdout + out.stderr
-    assert out.stdout.count("Closed under the global context") == 3
+    assert out.stdout.count("Closed under the global context") == 4
 
 
 MUTATIONS = [
@@ -272,3 +273,190 @@ def test_cli_printed_command_checks_the_instance(library, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "coqc -R" in printed and "Exactformer" in printed
     assert coqc_instance(library, out).returncode == 0
+
+
+# --- certificates of one polynomial (kind identity, concrete rational readout) ---
+
+from exactformer import prove  # noqa: E402
+from exactformer.certificate import certificate_from_proof  # noqa: E402
+from exactformer.poly import graded_monomials  # noqa: E402
+
+
+def dense_polynomial(d: int, n: int) -> str:
+    """Every monomial of degree <= n in d variables, coefficient +-(k+1)/(k+2)."""
+    names = "xyzw"[:d]
+    terms = []
+    for k, alpha in enumerate(graded_monomials(d, n)):
+        mono = "*".join(f"{v}**{e}" for v, e in zip(names, alpha) if e)
+        coef = f"{'-' if k % 2 else ''}{k + 1}/{k + 2}"
+        terms.append(f"{coef}*{mono}" if mono else coef)
+    return " + ".join(terms).replace("+ -", "- ")
+
+
+def proof_cert(text: str) -> dict:
+    return certificate_from_proof(prove(text))
+
+
+def fails_at_readout_check(path: Path, out: subprocess.CompletedProcess) -> bool:
+    """coqc stopped at the proof of cert_readout_is_target (the computation)."""
+    lines = path.read_text().splitlines()
+    lemma = next(i for i, l in enumerate(lines) if l.startswith("Lemma cert_readout_is_target"))
+    proof = next(k for k in range(lemma, len(lines)) if lines[k].startswith("Proof.")) + 1
+    return out.returncode != 0 and f'line {proof},' in out.stdout + out.stderr
+
+
+def compile_text(library: Path, tmp_path: Path, text: str, name: str = "poly"):
+    path = tmp_path / f"{name}.v"
+    path.write_text(text)
+    return path, coqc_instance(library, path)
+
+
+@needs_coq
+def test_a_proof_certificate_goes_through_the_theorem(library, tmp_path):
+    cert = proof_cert("3*x**2*y - y/7 + 2")
+    assert cert["kind"] == "identity" and is_generic_masked(cert)
+    text = export_coq_masked(cert)
+    assert "Lemma cert_is_construction_A : cert_data = masked_frame 2 3." in text
+    assert "masked_certificate_zero_error" in text and "\n  ring.\n" not in text
+    # the target, term by term, in the statement's data: 2, -1/7 y, 3 x^2 y
+    for term in ("([:: 0; 0], q (2) 1)", "([:: 0; 1], q (-1) 7)", "([:: 2; 1], q (3) 1)"):
+        assert term in text
+    path, out = compile_text(library, tmp_path, text)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Closed under the global context" in out.stdout
+
+
+@needs_coq
+def test_a_dense_d3_n8_proof_certificate_compiles(library, tmp_path):
+    cert = proof_cert(dense_polynomial(3, 8))
+    assert len(cert["target"]["terms"]) == 165 == cert["model"]["tokens"]
+    path, out = compile_text(library, tmp_path, export_coq_masked(cert), "dense")
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def _tamper_number(cert: dict, where: str) -> dict:
+    bad = copy.deepcopy(cert)
+    if where == "readout":
+        e = bad["model"]["readout"]["entries"][-1]
+        e[2] = str(Fraction(e[2]) + Fraction(1, 3))
+    elif where == "target":
+        t = bad["target"]["terms"][0]
+        t[1] = str(-Fraction(t[1]))
+    elif where == "channel":   # the same number read from channel one instead of m
+        # (on the last token: on the degree-0 token one = m = 1 and the identity
+        # would still hold, though the readout is no longer construction A's)
+        bad["model"]["readout"]["entries"][-1][1] = 1
+    else:                      # a target term on x^(n+1), not a token
+        bad["target"]["terms"].append([[4, 0], "5"])
+    return rehash(bad)
+
+
+@needs_coq
+@pytest.mark.parametrize("where", ["readout", "target", "channel", "not-a-token"])
+def test_a_tampered_readout_or_target_fails_coqc(library, tmp_path, where):
+    cert = proof_cert("3*x**2*y - y/7 + 2")
+    bad = _tamper_number(cert, where)
+    assert bad["model"] != cert["model"] or bad["target"] != cert["target"]
+    # differential: the independent Python checker refutes it too
+    assert not checker.check_certificate(bad).valid
+    path, out = compile_text(library, tmp_path, export_coq_masked(bad, require_valid=False),
+                             f"tampered_{where.replace('-', '_')}")
+    assert fails_at_readout_check(path, out), out.stdout + out.stderr
+
+
+@needs_coq
+def test_a_tampered_block_of_a_proof_certificate_fails_the_construction_check(library,
+                                                                          tmp_path):
+    bad = _flip_signs(proof_cert("3*x**2*y - y/7 + 2"))
+    assert checker.check_certificate(bad).valid    # the same output, other weights
+    path, out = compile_text(library, tmp_path, export_coq_masked(bad), "flipped_poly")
+    assert fails_at_construction_check(path, out), out.stdout + out.stderr
+
+
+@needs_coq
+def test_sparse_targets_and_explicit_zero_entries_compile(library, tmp_path):
+    """Zero coefficients on most monomials; the target in the sparse [[index, e]]
+    encoding; a readout entry "0" where the target has no term."""
+    cert = proof_cert("x**3*z - 5*y + 1/2")
+    assert len(cert["target"]["terms"]) == 3 < cert["model"]["tokens"] == 35
+    sparse = copy.deepcopy(cert)
+    sparse["target"]["terms"] = [[[[i, e] for i, e in enumerate(m) if e] or m, c]
+                                 for m, c in sparse["target"]["terms"]]
+    assert [[0, 3], [2, 1]] in [m for m, _ in sparse["target"]["terms"]]
+    used = {t for t, _, _ in sparse["model"]["readout"]["entries"]}
+    free = next(t for t in range(35) if t not in used)
+    sparse["model"]["readout"]["entries"].append([free, 2, "0"])
+    sparse["model"]["readout"]["entries"].sort()
+    rehash(sparse)
+    assert checker.check_certificate(sparse).valid, checker.check_certificate(sparse).message
+    for k, c in enumerate((cert, sparse)):
+        text = export_coq_masked(c)
+        path, out = compile_text(library, tmp_path, text, f"sparse{k}")
+        assert out.returncode == 0, out.stdout + out.stderr
+    assert f"({free}, 2, q (0) 1)" in text
+
+
+@needs_coq
+@settings(max_examples=3, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(coefs=st.lists(st.fractions(min_value=-50, max_value=50, max_denominator=60)
+                      .filter(bool), min_size=1, max_size=6),
+       which=st.integers(min_value=0, max_value=10 ** 6))
+def test_random_polynomials_compile_and_one_changed_coefficient_does_not(library, tmp_path,
+                                                                        coefs, which):
+    monos = graded_monomials(2, 3)
+    picks = [monos[(which // (k + 1)) % len(monos)] for k in range(len(coefs))]
+    poly = {}
+    for m, c in zip(picks, coefs):
+        poly[m] = poly.get(m, Fraction(0)) + c
+    poly = {m: c for m, c in poly.items() if c} or {(0, 0): Fraction(1)}
+    text = " + ".join(f"({c})*x**{m[0]}*y**{m[1]}" for m, c in poly.items())
+    cert = proof_cert(text)
+    path, out = compile_text(library, tmp_path, export_coq_masked(cert), "random")
+    assert out.returncode == 0, out.stdout + out.stderr
+    bad = _tamper_number(cert, "readout")
+    path, out = compile_text(library, tmp_path, export_coq_masked(bad, require_valid=False),
+                             "random_bad")
+    assert fails_at_readout_check(path, out), out.stdout + out.stderr
+
+
+def test_certificates_the_route_cannot_state_are_exported_unrolled(tmp_path, capsys):
+    from exactformer.constructions import CONSTRUCTIONS
+    cases = {"params": certificate_from_proof(prove("a*x**2 + 1", params="a"))}
+    for name in ("softmax", "relu"):
+        if name in CONSTRUCTIONS:
+            cases[name] = certificate_from_proof(prove("x**2 - 3*x + 1/2", construction=name))
+    shifted = copy.deepcopy(proof_cert("x**2 + 1"))
+    shifted["model"]["meta"]["input_shift"] = "1"
+    cases["input-shift"] = rehash(shifted)
+    for name, cert in cases.items():
+        assert not is_generic_masked(cert), name
+        path = tmp_path / "c.json"
+        path.write_text(json.dumps(cert))
+        out = tmp_path / "u.v"
+        code = main(["export", str(path), "--coq", str(out), "--json"])
+        report = json.loads(capsys.readouterr().out)
+        if name == "relu":   # the unrolled export's own refusal: relu is no ring identity
+            assert code == 2 and "score activation 'relu'" in report["error"], report
+            continue
+        assert code == 0 and report["route"] == "unrolled", (name, report)
+        assert "Require Import Reals." in out.read_text()
+    # and a plain masked proof certificate is not among them
+    assert is_generic_masked(proof_cert("x**2 + 1"))
+
+
+@needs_coq
+def test_cli_routes_proof_certificates_through_the_theorem(library, tmp_path, capsys):
+    cert = tmp_path / "c.json"
+    assert main(["prove", "3*x**2*y - y/7 + 2", "--certificate", str(cert)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "generic.v"
+    assert main(["export", str(cert), "--coq", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["route"] == "generic"
+    assert coqc_instance(library, out).returncode == 0
+    unrolled = tmp_path / "unrolled.v"
+    assert main(["export", str(cert), "--coq", str(unrolled), "--unrolled", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["route"] == "unrolled"
+    plain = subprocess.run([COQC, unrolled.name], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=600)
+    assert plain.returncode == 0, plain.stdout + plain.stderr

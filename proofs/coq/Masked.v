@@ -258,3 +258,147 @@ Corollary masked_data_zero_error (md : model_data) (d n : nat) :
   @run_data R md (fun s => c (bmono d n s)) x =
     \sum_(alpha : 'X_{1..d < n.+1}) c alpha * \prod_(i < d) x i ^+ alpha i.
 Proof. by move=> -> R c x; exact: (masked_zero_error c (fun i : 'I_d => x i)). Qed.
+
+(* Certificates of one polynomial: construction A with a concrete readout.
+
+   A coefficient a/b is written as the code (a, b) : Z * positive (binary, so
+   large numerators cost nothing) and read in any commutative unit ring R as
+   a%:~R / b%:~R; over rat that is the rational a/b itself. The readout is a list
+   of entries (t, col, code), the target a list of terms (alpha, code). The
+   check readout_is_target decides by computation that every entry sits in
+   channel m of a token, that no position or monomial repeats, that every target
+   monomial is a token, and that the entry of token t has the same code as the
+   target's coefficient of alpha_t (both absent, or both with numerator 0, count
+   as the same). Then the output is the target: masked_certificate_zero_error. *)
+From Coq Require BinNums BinPos BinInt.  (* not imported: they would rebind %N *)
+
+Lemma Z_eqP : Equality.axiom BinInt.Z.eqb.
+Proof. by move=> a b; apply: (iffP idP) => /BinInt.Z.eqb_eq. Qed.
+Lemma positive_eqP : Equality.axiom BinPos.Pos.eqb.
+Proof. by move=> a b; apply: (iffP idP) => /BinPos.Pos.eqb_eq. Qed.
+Canonical Z_eqType := EqType BinNums.Z (EqMixin Z_eqP).
+Canonical positive_eqType := EqType BinNums.positive (EqMixin positive_eqP).
+
+Definition qcode := (BinNums.Z * BinNums.positive)%type.
+Definition qzero : qcode := (BinNums.Z0, BinNums.xH).
+(* a / b *)
+Definition q (a : BinNums.Z) (b : BinNums.positive) : qcode := (a, b).
+
+Definition int_of_Z (a : BinNums.Z) : int :=
+  match a with
+  | BinNums.Z0 => 0
+  | BinNums.Zpos p => Posz (BinPos.Pos.to_nat p)
+  | BinNums.Zneg p => Negz (BinPos.Pos.to_nat p).-1
+  end.
+
+(* equal codes, or two zeros: the same number *)
+Definition qcode_same (a b : qcode) : bool :=
+  ((a.1 == BinNums.Z0) && (b.1 == BinNums.Z0)) || (a == b).
+
+(* the code at (t, col): the first entry there; none: 0 *)
+Definition readout_code (es : seq (nat * nat * qcode)) (t col : nat) : qcode :=
+  head qzero [seq e.2 | e <- es & e.1 == (t, col)].
+
+(* the target's coefficient of alpha; not listed: 0 *)
+Definition target_code (ts : seq (seq nat * qcode)) (alpha : seq nat) : qcode :=
+  head qzero [seq p.2 | p <- ts & p.1 == alpha].
+
+Definition readout_is_target (d n : nat) (es : seq (nat * nat * qcode))
+    (ts : seq (seq nat * qcode)) : bool :=
+  let toks := tokens d n in
+  [&& all (fun e => (e.1.1 < size toks) && (e.1.2 == MEM)) es,
+      uniq [seq e.1 | e <- es], uniq [seq p.1 | p <- ts],
+      all (fun p => p.1 \in toks) ts &
+      all (fun t => qcode_same (readout_code es t MEM) (target_code ts (nth [::] toks t)))
+        (iota 0 (size toks))].
+
+(* construction A without its readout: embedding and blocks only *)
+Definition masked_frame (d n : nat) : model_data :=
+  let m := masked_data d n in
+  ModelData (md_vars m) (md_tokens m) (md_width m) (md_base m) (md_coef m) (md_blocks m)
+    [::] (md_bias m).
+
+Section Concrete.
+Variable R : comUnitRingType.
+Local Open Scope ring_scope.
+
+Definition qval (q : qcode) : R := (int_of_Z q.1)%:~R / (BinPos.Pos.to_nat q.2)%:R.
+
+(* the model of md (embedding, blocks, bias) with the readout R[t, col] = the
+   number of the entry at (t, col), 0 where there is none *)
+Definition concrete_model (md : model_data) (es : seq (nat * nat * qcode)) :
+    model R (md_vars md) (md_tokens md) (md_width md) :=
+  let m := @model_of R md (fun _ => 0) in
+  Model (base m) (coef m) (blocks m) (\matrix_(t, col) qval (readout_code es t col)) (bias m).
+
+Definition run_concrete (md : model_data) es (x : nat -> R) : R :=
+  output (concrete_model md es) (fun i => x i).
+
+Lemma qval0 : qval qzero = 0.
+Proof. by rewrite /qval /= mul0r. Qed.
+
+Lemma qval_same a b : qcode_same a b -> qval a = qval b.
+Proof.
+case: a b => [a1 a2] [b1 b2]; rewrite /qcode_same /=.
+case/orP => [/andP[/eqP -> /eqP ->]|/eqP -> //].
+by rewrite /qval /= !mul0r.
+Qed.
+
+(* with distinct monomials, summing the looked-up coefficients over a list of
+   distinct monomials that holds them all is summing the terms *)
+Lemma sum_target_code (P : seq nat -> R) (L : seq (seq nat)) (ts : seq (seq nat * qcode)) :
+  uniq L -> uniq [seq p.1 | p <- ts] -> all (fun p => p.1 \in L) ts ->
+  \sum_(s <- L) qval (target_code ts s) * P s = \sum_(p <- ts) qval p.2 * P p.1.
+Proof.
+move=> uL; elim: ts => [|p ts IH] /=.
+  by move=> _ _; rewrite big_nil big1 // => s _; rewrite qval0 mul0r.
+case/andP=> pts uts /andP[pL aL]; rewrite big_cons -IH //.
+have split_ : forall s, qval (target_code (p :: ts) s) * P s =
+    (s == p.1)%:R * (qval p.2 * P p.1) + qval (target_code ts s) * P s.
+  move=> s; rewrite /target_code /=; have [e|ne] := eqVneq p.1 s.
+    rewrite -e /= mul1r.
+    have -> : [seq q <- ts | q.1 == p.1] = [::].
+      rewrite -(filter_pred0 ts); apply: eq_in_filter => q qts /=.
+      by apply/negbTE; apply: contraNN pts => /eqP <-; apply: map_f.
+    by rewrite /= qval0 mul0r addr0.
+  by rewrite /= mul0r add0r.
+rewrite (eq_bigr _ (fun s _ => split_ s)) big_split /=; congr (_ + _).
+rewrite (big_rem _ pL) /= eqxx mul1r big_seq big1 ?addr0 // => s.
+by rewrite (mem_rem_uniq _ uL) inE => /andP[/negbTE -> _]; rewrite mul0r.
+Qed.
+
+End Concrete.
+
+(* The instance theorem: a model given as data whose embedding and blocks ARE
+   construction A (md = masked_frame d n, decided by computation) and whose
+   readout is the target (readout_is_target, decided by computation) outputs the
+   target, sum over its terms (alpha, a/b) of a/b * x^alpha, over every
+   commutative unit ring. *)
+Corollary masked_certificate_zero_error (md : model_data) (d n : nat)
+    (es : seq (nat * nat * qcode)) (ts : seq (seq nat * qcode)) :
+  md = masked_frame d n -> readout_is_target d n es ts ->
+  forall (R : comUnitRingType) (x : nat -> R),
+  run_concrete md es x = (\sum_(p <- ts) qval R p.2 * \prod_(i < d) x i ^+ nth 0%N p.1 i)%R.
+Proof.
+move=> -> /and5P[inM uE uT inT same] R x.
+pose c (alpha : 'X_{1..d < n.+1}) : R := qval R (target_code ts (mseq alpha)).
+have readE : \matrix_(t, col) qval R (readout_code es t col) = readout (masked_model c).
+  apply/matrixP => t col; rewrite [LHS]mxE readoutE.
+  case: eqP => [->|ne].
+    have [sz sm] := tok_valid (ltn_ord t).
+    rewrite /c mseq_bmono //; apply: qval_same.
+    by move/allP: same; apply; rewrite mem_iota add0n ltn_ord.
+  rewrite /readout_code.
+  have -> : [seq e <- es | e.1 == (t : nat, col : nat)] = [::].
+    rewrite -(filter_pred0 es); apply: eq_in_filter => e /(allP inM) /andP[_ /eqP eM].
+    apply/negbTE/negP => /eqP ee.
+    by case: ne; apply: val_inj; rewrite /= -[col : nat]/((t : nat, col : nat).2) -ee eM.
+  exact: qval0.
+transitivity (output (masked_model c) (fun i : 'I_d => x i)).
+  by rewrite /run_concrete /output /read /= readE.
+rewrite masked_zero_error sum_tokens.
+rewrite -(sum_target_code (fun s => \prod_(i < d) x i ^+ nth 0%N s i) (tokens_uniq d n) uT inT).
+rewrite (big_nth [::]) big_mkord; apply: eq_bigr => t _.
+have [sz sm] := tok_valid (ltn_ord t).
+rewrite /c mseq_bmono //; congr (_ * _); apply: eq_bigr => i _; by rewrite bmono_nth.
+Qed.

@@ -38,10 +38,11 @@ From Exactformer Require Import Masked.
 Print Assumptions masked_zero_error.
 Print Assumptions masked_data_zero_error.
 Print Assumptions masked_zero_error_mdeg.
+Print Assumptions masked_certificate_zero_error.
 COQ
 out="$(cd "$tmp" && coqc "${flags[@]}" Assumptions.v)"
 echo "$out"
-if [ "$(grep -c 'Closed under the global context' <<<"$out")" -ne 3 ]; then
+if [ "$(grep -c 'Closed under the global context' <<<"$out")" -ne 4 ]; then
   echo "check.sh: masked_zero_error depends on assumptions (above)" >&2
   exit 1
 fi
