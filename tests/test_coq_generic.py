@@ -133,11 +133,16 @@ MUTATIONS = [
      "[seq (t, (index (parent_exp (tk t)) toks).+1) | t <- iota 0 N & sumn (tk t) == k]"),
     # semantics: the 0/1 mask is no longer applied to the scores
     ("IR.v", "\\matrix_(t, j) ((mask a t j)%:R * S t j)", "\\matrix_(t, j) (S t j)"),
+    # instance check: readout entries no longer required to sit in channel m
+    ("Masked.v", "(e.1.1 < size toks) && (e.1.2 == MEM)", "(e.1.1 < size toks) && true"),
+    # instance check: target monomials no longer required to be tokens
+    ("Masked.v", "      all (fun p => p.1 \\in toks) ts &", "      all (fun p => true) ts &"),
 ]
 
 
 @needs_coq
-@pytest.mark.parametrize("name,old,new", MUTATIONS, ids=["mask-shifted", "mask-ignored"])
+@pytest.mark.parametrize("name,old,new", MUTATIONS, ids=["mask-shifted", "mask-ignored",
+                                                         "any-channel", "any-monomial"])
 def test_a_mutated_development_does_not_compile(tmp_path, name, old, new):
     lib = copy_development(tmp_path)
     text = (lib / name).read_text()
@@ -460,3 +465,19 @@ def test_cli_routes_proof_certificates_through_the_theorem(library, tmp_path, ca
     plain = subprocess.run([COQC, unrolled.name], cwd=tmp_path, capture_output=True,
                            text=True, timeout=600)
     assert plain.returncode == 0, plain.stdout + plain.stderr
+
+
+@needs_coq
+def test_the_same_output_from_another_channel_is_refused_by_coq(library, tmp_path):
+    """As the README says: the degree-0 coefficient read from channel one (equal to m on
+    that token) is a valid identity for the Python checker, but not construction A's
+    readout, and the Coq check refuses it."""
+    cert = proof_cert("3*x**2*y - y/7 + 2")
+    bad = copy.deepcopy(cert)
+    entry = bad["model"]["readout"]["entries"][0]
+    assert entry[:2] == [0, 2]
+    entry[1] = 1
+    rehash(bad)
+    assert checker.check_certificate(bad).valid
+    path, out = compile_text(library, tmp_path, export_coq_masked(bad), "channel_one")
+    assert fails_at_readout_check(path, out), out.stdout + out.stderr
