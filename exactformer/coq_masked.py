@@ -54,7 +54,8 @@ def coqc_command(out: str) -> str:
     """The command that checks an exported instance (after proofs/coq/check.sh built
     the library)."""
     where = str(COQ_DIR) if (COQ_DIR / "Masked.v").is_file() else "<path to proofs/coq>"
-    return f"coqc -R {where} {LOGICAL_PATH} {out}"
+    return (f"coqc -w -notation-overridden,-ambiguous-paths,-notation-incompatible-prefix "
+            f"-R {where} {LOGICAL_PATH} {out}")
 
 
 def _shifted(shift) -> bool:
@@ -65,18 +66,45 @@ def _shifted(shift) -> bool:
 
 
 def is_generic_masked(cert: dict) -> bool:
-    """Whether the certificate claims construction A in a form this module states:
-    the theorem, or one polynomial with a concrete readout (:func:`masked_dimensions`);
-    whether it IS that construction is decided by Coq."""
+    """Whether the certificate is construction A in a form this module states: the
+    theorem, or one polynomial with a concrete readout (:func:`masked_dimensions`),
+    whose embedding and blocks are exactly exactformer's construction A for its (d, n)
+    (:func:`_is_construction_a`). Coq decides that again, by computation; checking it
+    here first means a certificate that is valid but not construction A is exported
+    unrolled, never as a file that cannot compile."""
     model = cert.get("model")
     meta = model.get("meta") if isinstance(model, dict) else None
     if not (isinstance(meta, dict) and meta.get("construction") == "masked"):
         return False
     if cert.get("kind") == "identity":
-        return masked_dimensions(cert) is not None
+        dims = masked_dimensions(cert)
+        return dims is not None and _is_construction_a(cert, *dims)
     theorem = cert.get("theorem")
     shift = theorem.get("shift") if isinstance(theorem, dict) else None
-    return cert.get("kind") == "theorem" and not _shifted(shift)
+    if cert.get("kind") != "theorem" or _shifted(shift):
+        return False
+    degree = str(meta.get("degree", ""))
+    if not (degree.isdigit() and len(degree) <= 6):
+        return False
+    variables = model.get("variables")
+    return isinstance(variables, list) and _is_construction_a(cert, len(variables),
+                                                              int(degree))
+
+
+def _is_construction_a(cert: dict, d: int, n: int) -> bool:
+    """The certificate's embedding and blocks equal those construction A builds for
+    (d, n) (the readout is the route's own business)."""
+    from .errors import ExactformerError
+    from .model import model_from_json
+    from .theorem import generic_model
+    try:
+        model = model_from_json(cert["model"])
+        reference, _ = generic_model(d, n)
+    except (ExactformerError, KeyError, TypeError, ValueError):
+        return False
+    return (model.embedding.base == reference.embedding.base  # names may differ
+            and model.embedding.coefficients == reference.embedding.coefficients
+            and tuple(model.blocks) == tuple(reference.blocks))
 
 
 def masked_dimensions(cert: dict) -> tuple[int, int] | None:

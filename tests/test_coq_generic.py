@@ -264,7 +264,7 @@ def test_cli_export_routes_theorem_certificates_through_the_theorem(tmp_path, ca
     assert main(["export", str(cert), "--coq", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["route"] == "generic"
-    assert report["command"].startswith("coqc -R ") and "Exactformer" in report["command"]
+    assert report["command"].startswith("coqc ") and " -R " in report["command"] and "Exactformer" in report["command"]
     assert "masked_data 2 2" in out.read_text()
     assert main(["export", str(cert), "--coq", str(out), "--unrolled", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["route"] == "unrolled"
@@ -276,7 +276,7 @@ def test_cli_printed_command_checks_the_instance(library, tmp_path, capsys):
     out = tmp_path / "inst.v"
     assert main(["export", str(CERTS / "theorem-d3-n2.json"), "--coq", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "coqc -R" in printed and "Exactformer" in printed
+    assert "-R " in printed and "Exactformer" in printed
     assert coqc_instance(library, out).returncode == 0
 
 
@@ -481,3 +481,29 @@ def test_the_same_output_from_another_channel_is_refused_by_coq(library, tmp_pat
     assert checker.check_certificate(bad).valid
     path, out = compile_text(library, tmp_path, export_coq_masked(bad), "channel_one")
     assert fails_at_readout_check(path, out), out.stdout + out.stderr
+
+
+@needs_coq
+def test_a_valid_certificate_that_is_not_construction_a_is_exported_unrolled(tmp_path,
+                                                                               capsys):
+    """A certificate the checker accepts whose blocks are not exactly construction A
+    (one more Wo entry, or a huge unused embedding entry) is exported through the
+    unrolled route, which compiles: never a generic file that cannot."""
+    for change in ("wo", "big"):
+        cert = certificate_from_theorem(prove_theorem(2, 3))
+        if change == "wo":
+            cert["model"]["blocks"][0]["attention"]["wo"]["entries"].append([0, 0, "1"])
+        else:
+            cert["model"]["embedding"]["base"]["entries"][0][2] = "99999999999999999999"
+        rehash(cert)
+        assert checker.check_certificate(cert).valid
+        assert not is_generic_masked(cert)
+        path, out = tmp_path / f"{change}.json", tmp_path / f"{change}.v"
+        path.write_text(json.dumps(cert))
+        assert main(["export", str(path), "--coq", str(out), "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["route"] == "unrolled"
+        run = subprocess.run([COQC, out.name], cwd=tmp_path, capture_output=True,
+                             text=True, timeout=600)
+        assert run.returncode == 0, run.stdout + run.stderr
+    honest = certificate_from_theorem(prove_theorem(2, 3))
+    assert is_generic_masked(honest)
