@@ -515,3 +515,26 @@ def test_bias_first_accumulation_is_covered(which):
         worst = max(worst, abs(Fraction(float(y)) - exact))
     assert worst > 0
     assert worst <= result.bound, (float(worst), float(result.bound))
+
+
+@pytest.mark.parametrize("construction", CONSTRUCTIONS + ("dense-softmax",))
+def test_bound_holds_for_onnxruntime_float32_runs_of_the_onnx_export(construction):
+    """The float32 weights the bound is about, exported to ONNX and run by onnxruntime
+    (another library, another summation order, its own exp): within the bound."""
+    ort = pytest.importorskip("onnxruntime", reason="onnxruntime is the optional extra "
+                                                    "'onnx'")
+    from exactformer.formats.onnx.write import onnx_model
+    target = "3*x**2*y - y/7 + 2*x - 1/3"
+    box = parse_box("[-1,1]^2", 2)
+    model = build(target, construction=construction, domain="[-1,1]^2")
+    result = certify_float_error(model, target, box, FLOAT32, samples=20)
+    run = rounded_model(model, FLOAT32)  # float32 values: exported without re-rounding
+    session = ort.InferenceSession(onnx_model(run, "float32").SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    points = sample_points(box, FLOAT32, 1500, seed=5)
+    X = np.array([[float(v) for v in p] for p in points], dtype=np.float32)
+    (y,) = session.run(None, {"x": X})
+    assert y.dtype == np.float32
+    claim = exact_claim(target, model.variables)
+    observed = max(abs(Fraction(float(v)) - claim(p)) for v, p in zip(y, points))
+    assert observed <= result.bound, (construction, float(observed), float(result.bound))
