@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
 import sympy
 from sympy import QQ
 from sympy.polys.rings import PolyRing
@@ -26,7 +27,8 @@ from ...poly.target import lift
 from ...verify.identity import first_difference
 from ...verify.names import decision_names
 from ...verify.verdict import EXACT_IDENTITY, EXACT_ON_BOX, Verdict
-from .interpret import make_context, run_graph
+from .batch import check_batch_uniform
+from .interpret import NEG_INF, make_context, run_graph
 from .read import Graph
 
 #: metadata key under which exactformer's exporter records the box of a relu model
@@ -124,12 +126,14 @@ def check_graph(graph: Graph, claim, variables=None, params=None,
     taken = set(spaces.symbols)
     verdict = None
     certificates = softmax_rows = neg_inf = 0
+    runs: dict[int, dict] = {}
     for rows in sizes:
         names = _row_names(inputs, rows, taken)
         flat = tuple(n for row in names for n in row)
         row_box = None if box is None else Box(tuple(box.intervals) * rows)
         ctx = make_context(flat, row_box, limits, deadline, reading)
-        values = run_graph(graph, ctx, rows)
+        runs[rows] = {}
+        values = run_graph(graph, ctx, rows, keep=runs[rows])
         certificates = max(certificates, len(getattr(ctx.domain, "certificates", ())))
         softmax_rows += ctx.softmax_rows
         neg_inf += ctx.neg_inf_weights
@@ -157,6 +161,10 @@ def check_graph(graph: Graph, claim, variables=None, params=None,
                 break
         if verdict is not None:
             break
+        if rows == 2 and 1 in runs and graph.input_batch is None and graph.input_has_batch:
+            # a dynamic batch agreeing at B = 1 and 2: decided for EVERY batch size only
+            # when the graph is batch-uniform (a difference found above is a refutation)
+            check_batch_uniform(graph, runs[1], runs[2], _batch_free)
     if verdict is None:
         rung = EXACT_ON_BOX if certificates else EXACT_IDENTITY
         where = f" on the box {box}" if certificates else ""
@@ -165,6 +173,14 @@ def check_graph(graph: Graph, claim, variables=None, params=None,
                                              neg_inf))
     return GraphResult(verdict, target, inputs, sizes, len(graph.nodes), graph.opset,
                        time.perf_counter() - start, box, read_note)
+
+
+def _batch_free(value) -> bool:
+    """No entry depends on the input: integer/bool data, or constant polynomials."""
+    a = np.asarray(value)
+    if a.dtype != object:
+        return True
+    return all(v is NEG_INF or getattr(v, "is_ground", False) for v in a.reshape(-1))
 
 
 def _box(graph: Graph, domain) -> Box | None:

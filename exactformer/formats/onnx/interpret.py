@@ -1010,11 +1010,15 @@ def input_tensor(ctx: Context, dimension: int, rows: int, has_batch: bool) -> np
     return out if has_batch else out[0]
 
 
-def run_graph(graph: Graph, ctx: Context, rows: int) -> list:
+def run_graph(graph: Graph, ctx: Context, rows: int, keep: dict | None = None) -> list:
     """The graph's output for a batch of ``rows`` rows of independent variables: one
-    exact polynomial per row (each in that row's variables only, or refused)."""
+    exact polynomial per row (each in that row's variables only, or refused).
+    ``keep``, a dict, receives every tensor of the run by name."""
     x = input_tensor(ctx, graph.dimension, rows, graph.input_has_batch)
-    y = Interpreter(graph, ctx).run(x, graph.input_type)
+    it = Interpreter(graph, ctx)
+    y = it.run(x, graph.input_type)
+    if keep is not None:
+        keep.update(it.values)
     if y.dtype == np.float64:  # a constant output (an initializer or constant node)
         y = ctx.exact(y)
     if y.dtype != object:
