@@ -168,6 +168,9 @@ def check_graph(graph: Graph, claim, variables=None, params=None,
     if verdict is None:
         rung = EXACT_ON_BOX if certificates else EXACT_IDENTITY
         where = f" on the box {box}" if certificates else ""
+        if certificates and domain is None:  # the file chose the box: say so
+            where += (f" (the box stored in the file's metadata {DOMAIN_KEY}; give "
+                      "--domain to decide on another)")
         verdict = Verdict(True, rung, f"every output row equals the claim term by term{where}",
                           evidence=_evidence(graph, sizes, box, certificates, softmax_rows,
                                              neg_inf))
