@@ -298,3 +298,11 @@ def test_shape_mismatch_and_wrong_attribute_kind_stay_bad_input(tmp_path, capsys
                    [_arr("zero", 0)])
     code, err = _check(tmp_path, capsys, model, "x1")
     assert code == 2 and "axis" in err, err
+
+
+def test_a_format_error_names_the_node_once(tmp_path, capsys):
+    model = _model([helper.make_node("Reshape", ["x", "shp"], ["r"]),
+                    helper.make_node("ReduceSum", ["r", "ax"], ["y"], keepdims=0)],
+                   [_arr("shp", [1, 2, 0]), _arr("ax", [1])])
+    code, err = _check(tmp_path, capsys, model, "x1")
+    assert code == 2 and err.count("Reshape") == 1 and "do not fit" not in err, err

@@ -293,6 +293,8 @@ class Interpreter:
             hint = (" (give --domain BOX to decide it on a box)" if node.op == "Relu"
                     and not isinstance(self.ctx.domain, BoxPolynomialDomain) else "")
             raise NotExact(f"{node.label}: {exc}{hint}") from None
+        except ModelFormatError:  # already names the node (it is also a ValueError)
+            raise
         except (ValueError, IndexError, KeyError, ZeroDivisionError, OverflowError) as exc:
             raise ModelFormatError(f"{node.label}: its inputs do not fit "
                                    f"({_short(exc)})") from None
