@@ -306,3 +306,20 @@ def test_a_format_error_names_the_node_once(tmp_path, capsys):
                    [_arr("shp", [1, 2, 0]), _arr("ax", [1])])
     code, err = _check(tmp_path, capsys, model, "x1")
     assert code == 2 and err.count("Reshape") == 1 and "do not fit" not in err, err
+
+
+@pytest.mark.parametrize("op", ["MatMul", "Sum", "Relu"])
+def test_integer_tensors_through_float_only_rules_are_refused(tmp_path, capsys, op):
+    # int64 2**25 + 1 computed exactly, then Cast to FLOAT: onnxruntime rounds to 2**25;
+    # the integer result carries no float type, so the Cast must not pass as widening
+    ins = {"MatMul": ["a", "b"], "Sum": ["a", "z"], "Relu": ["a"]}[op]
+    model = _model([helper.make_node(op, ins, ["s"]),
+                    helper.make_node("Cast", ["s"], ["f"], to=T.FLOAT),
+                    helper.make_node("Cast", ["f"], ["cf"], to=DOUBLE), _x1(),
+                    helper.make_node("Add", ["x1", "cf"], ["y"])],
+                   [_arr("zero", 0), _arr("a", [2 ** 25 + 1] if op == "MatMul" else 2 ** 25 + 1),
+                    _arr("b", [1]), _arr("z", 0)])
+    if op == "MatMul":  # onnxruntime has no integer Sum or Relu
+        assert float(_ort(model, [[0.0, 0.0]])[0]) == 2 ** 25
+    code, err = _check(tmp_path, capsys, model, f"x1 + {2 ** 25 + 1}")
+    assert code == 2 and op in err, err

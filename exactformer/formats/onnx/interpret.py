@@ -310,6 +310,13 @@ class Interpreter:
                                    f"names {len(want)}")
         ft = next((self.ftype[n] for n in node.inputs if n in self.ftype), None)
         itp = next((self.itype[n] for n in node.inputs if n in self.itype), None)
+        if ft is None and self._cast_type is None and node.inputs and any(
+                isinstance(o, np.ndarray) and o.dtype == object for o in outs):
+            # integer operands only, yet exact (rational) results: MatMul, Pow, Relu, ...
+            # on integer tensors would ignore the integer type's overflow and rounding
+            raise NotExact(f"{node.label}: computes {node.op} on integer tensors, which "
+                           "exactformer models for floats only (integer overflow and "
+                           "rounding are not followed)")
         for name, value in zip(want, outs):
             if not name:
                 continue
