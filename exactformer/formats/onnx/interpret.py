@@ -5,8 +5,12 @@ specification names (Add adds, MatMul multiplies matrices, Softmax is
 exp(s_j) / sum_i exp(s_i), ...), applied to the weights exactly as stored (each float
 the dyadic rational it is). A tensor of floats becomes a numpy object array of exact
 polynomials in the input columns; integer and boolean tensors (shapes, indices, masks)
-stay numpy integer arrays, so shape arithmetic is exact too. Broadcasting is numpy's,
-which is ONNX's multidirectional broadcasting.
+stay numpy integer arrays, so shape arithmetic is exact too. Every tensor keeps its
+ONNX element type: an integer Cast wraps modulo 2**bits as ONNX specifies, integer
+arithmetic whose exact result leaves its type and a float-to-integer Cast out of range
+(undefined in ONNX) are refused, and a Cast to a narrower float type is checked against
+the type the values really have. Broadcasting is numpy's, which is ONNX's
+multidirectional broadcasting.
 
 Nothing is approximated. An operator outside :data:`OPS` (Erf, Tanh, Gelu,
 LayerNormalization, Exp, ...), a shape or index that depends on the input, a Relu
