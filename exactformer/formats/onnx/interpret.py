@@ -5,8 +5,12 @@ specification names (Add adds, MatMul multiplies matrices, Softmax is
 exp(s_j) / sum_i exp(s_i), ...), applied to the weights exactly as stored (each float
 the dyadic rational it is). A tensor of floats becomes a numpy object array of exact
 polynomials in the input columns; integer and boolean tensors (shapes, indices, masks)
-stay numpy integer arrays, so shape arithmetic is exact too. Broadcasting is numpy's,
-which is ONNX's multidirectional broadcasting.
+stay numpy integer arrays, so shape arithmetic is exact too. Every tensor keeps its
+ONNX element type: an integer Cast wraps modulo 2**bits as ONNX specifies, integer
+arithmetic whose exact result leaves its type and a float-to-integer Cast out of range
+(undefined in ONNX) are refused, and a Cast to a narrower float type is checked against
+the type the values really have. Broadcasting is numpy's, which is ONNX's
+multidirectional broadcasting.
 
 Nothing is approximated. An operator outside :data:`OPS` (Erf, Tanh, Gelu,
 LayerNormalization, Exp, ...), a shape or index that depends on the input, a Relu
@@ -35,9 +39,9 @@ from typing import Callable
 import numpy as np
 
 from ...engine import BoxPolynomialDomain, PolynomialDomain, SignChange
-from ...errors import LimitExceeded, ModelFormatError, NotExact
+from ...errors import InternalContradiction, LimitExceeded, ModelFormatError, NotExact
 from ...limits import DEFAULT_LIMITS, Limits
-from .read import FLOAT_TYPES, Graph, Node
+from .read import FLOAT_TYPES, INTEGER_TYPES, Graph, Node
 
 
 class _NegInf:
@@ -207,6 +211,32 @@ def _scalar(v) -> np.ndarray:
     return out
 
 
+def _as_array(ctx: Context, value) -> np.ndarray:
+    """A rule's output as an array. A numpy or Python number (``np.take`` with a 0-d
+    index returns one) keeps its numeric dtype, so a float is read exactly later and is
+    never handed to the polynomial ring (which would reconstruct a nearby rational); a
+    number found inside an object array becomes its exact element here."""
+    if isinstance(value, np.ndarray):
+        arr = value
+    elif isinstance(value, (np.generic, bool, int, float)):
+        arr = np.asarray(value)
+    else:
+        arr = _scalar(value)
+    if arr.dtype != object:
+        return arr
+    flat = arr.reshape(-1)
+    raw = [i for i, v in enumerate(flat) if isinstance(v, (np.generic, int, float, Fraction))]
+    if raw:
+        arr = arr.copy()
+        flat = arr.reshape(-1)
+        for i in raw:
+            v = flat[i]
+            flat[i] = (ctx.const(v) if isinstance(v, Fraction) else
+                       ctx.exact(np.asarray(float(v) if isinstance(v, (float, np.floating))
+                                            else int(v)))[()])
+    return arr
+
+
 def _nonzero(a: np.ndarray) -> np.ndarray:
     return np.frompyfunc(lambda v: v is NEG_INF or bool(v), 1, 1)(a).astype(bool) \
         if a.size else np.zeros(a.shape, bool)
@@ -222,7 +252,9 @@ class Interpreter:
         self.opset = graph.opset
         self.values: dict[str, np.ndarray] = {}
         self.ftype: dict[str, int] = {}  # float type code of float tensors
+        self.itype: dict[str, int] = {}  # integer type code of integer tensors
         self._cast_type: int | None = None  # the float type a Cast/Constant just produced
+        self._int_type: int | None = None  # the integer type a rule just produced
         self.produced = 0  # elements of every tensor computed so far
 
     def run(self, x: np.ndarray, x_type: int) -> np.ndarray:
@@ -231,6 +263,8 @@ class Interpreter:
             self.values[name] = arr  # converted to exact elements when first used
             if g.tensor_types.get(name) in FLOAT_TYPES:
                 self.ftype[name] = g.tensor_types[name]
+            if g.tensor_types.get(name) in INTEGER_TYPES:
+                self.itype[name] = g.tensor_types[name]
         self.values[g.input_name] = x
         self.ftype[g.input_name] = x_type
         for node in g.nodes:
@@ -252,6 +286,7 @@ class Interpreter:
             raise NotExact(f"{node.label}: the operator {node.op} {why}; nothing is "
                            f"approximated, so the graph is not decided{hint}")
         args = [self.values[n] if n else None for n in node.inputs]
+        _check_attributes(node)
         try:
             outs = rule(self, node, args)
         except Refused as exc:
@@ -262,10 +297,15 @@ class Interpreter:
             hint = (" (give --domain BOX to decide it on a box)" if node.op == "Relu"
                     and not isinstance(self.ctx.domain, BoxPolynomialDomain) else "")
             raise NotExact(f"{node.label}: {exc}{hint}") from None
-        except (ValueError, IndexError, TypeError, AttributeError, KeyError,
-                ZeroDivisionError, OverflowError) as exc:
+        except ModelFormatError:  # already names the node (it is also a ValueError)
+            raise
+        except (ValueError, IndexError, KeyError, ZeroDivisionError, OverflowError) as exc:
             raise ModelFormatError(f"{node.label}: its inputs do not fit "
                                    f"({_short(exc)})") from None
+        except (TypeError, AttributeError) as exc:  # attributes are checked: a bug here
+            raise InternalContradiction(f"{node.label}: the interpreter failed "
+                                        f"({type(exc).__name__}: {_short(exc)}); nothing is "
+                                        "claimed") from exc
         if not isinstance(outs, tuple):
             outs = (outs,)
         want = [o for o in node.outputs]
@@ -273,16 +313,26 @@ class Interpreter:
             raise ModelFormatError(f"{node.label}: produces {len(outs)} outputs, the node "
                                    f"names {len(want)}")
         ft = next((self.ftype[n] for n in node.inputs if n in self.ftype), None)
+        itp = next((self.itype[n] for n in node.inputs if n in self.itype), None)
+        if ft is None and self._cast_type is None and node.inputs and any(
+                isinstance(o, np.ndarray) and o.dtype == object for o in outs):
+            # integer operands only, yet exact (rational) results: MatMul, Pow, Relu, ...
+            # on integer tensors would ignore the integer type's overflow and rounding
+            raise NotExact(f"{node.label}: computes {node.op} on integer tensors, which "
+                           "exactformer models for floats only (integer overflow and "
+                           "rounding are not followed)")
         for name, value in zip(want, outs):
             if not name:
                 continue
-            if not isinstance(value, np.ndarray):
-                value = _scalar(value)
+            value = _as_array(self.ctx, value)
             self._check_size(node, value)
             self.values[name] = value
             if value.dtype == object or (value.dtype == np.float64):
                 self.ftype[name] = self._cast_type or ft or 1
+            elif value.dtype != bool:
+                self.itype[name] = self._int_type or itp or 7
         self._cast_type = None
+        self._int_type = None
 
     def _check_size(self, node: Node, value: np.ndarray) -> None:
         lim = self.ctx.limits
@@ -324,6 +374,30 @@ class Interpreter:
                                "data-dependent shape or index is not supported)")
             raise ModelFormatError(f"{node.label}: its {what} must be an integer tensor")
         return a.astype(np.int64)
+
+
+#: Attributes the rules read, by the kind they must have (an int attribute stored as a
+#: float or a string is bad input, refused before the rule runs).
+_INT_ATTRIBUTES = {"axis", "keepdims", "noop_with_empty_axes", "to", "transA", "transB",
+                   "allowzero", "num_outputs", "upper", "start", "end", "value_int"}
+_INTS_ATTRIBUTES = {"perm", "starts", "ends", "axes", "split", "shape", "value_ints"}
+_FLOAT_ATTRIBUTES = {"alpha", "beta", "value_float"}
+
+
+def _check_attributes(node: Node) -> None:
+    for key, v in node.attributes.items():
+        if key in _INT_ATTRIBUTES:
+            ok = isinstance(v, int)
+        elif key in _INTS_ATTRIBUTES:
+            ok = isinstance(v, tuple) and all(isinstance(e, int) for e in v)
+        elif key in _FLOAT_ATTRIBUTES:
+            ok = isinstance(v, float)
+        elif key == "value_floats":
+            ok = isinstance(v, tuple) and all(isinstance(e, float) for e in v)
+        else:
+            continue
+        if not ok:
+            raise ModelFormatError(f"{node.label}: attribute {key!r} has the wrong kind")
 
 
 def _short(exc: Exception) -> str:
@@ -383,6 +457,8 @@ def _constant(it, node, args):
     if "value" in a and isinstance(a["value"], np.ndarray):
         if a["value"].dtype == np.float64:
             it._cast_type = a.get("value.type", 1)
+        elif a["value"].dtype != bool:
+            it._int_type = a.get("value.type", 7)
         return a["value"]
     if "value_float" in a:
         return np.array(a["value_float"], dtype=np.float64)
@@ -409,12 +485,17 @@ def _constant_of_shape(it, node, args):
         return np.zeros(shape, dtype=np.float64)
     if not isinstance(value, np.ndarray) or value.size != 1:
         raise ModelFormatError(f"{node.label}: 'value' must be a one-element tensor")
+    if value.dtype == np.float64:
+        it._cast_type = node.attributes.get("value.type", 1)  # float64 stays float64
+    elif value.dtype != bool:
+        it._int_type = node.attributes.get("value.type", 7)
     return np.full(shape, value.reshape(-1)[0], dtype=value.dtype)
 
 
 @rule("Shape")
 def _shape(it, node, args):
     dims = np.array(args[0].shape, dtype=np.int64)
+    it._int_type = 7
     r = len(dims)
     start = node.attributes.get("start", 0)
     end = node.attributes.get("end", r)
@@ -425,14 +506,43 @@ def _shape(it, node, args):
 
 @rule("Size")
 def _size(it, node, args):
+    it._int_type = 7
     return np.array(args[0].size, dtype=np.int64)
+
+
+def _int_range(code: int) -> tuple[int, int]:
+    info = np.iinfo(INTEGER_TYPES[code])
+    return int(info.min), int(info.max)
+
+
+def _int_code(it, node) -> int:
+    return next((it.itype[n] for n in node.inputs if n in it.itype), 7)
+
+
+def _in_range(values: np.ndarray, code: int, what: str) -> np.ndarray:
+    """Exact integers (an object array) that all lie in the integer type ``code`` as
+    int64; anything else is refused (ONNX leaves integer overflow to the runtime)."""
+    lo, hi = _int_range(code)
+    values = np.asarray(values, dtype=object)  # a 0-d object operation returns a bare int
+    flat = [int(v) for v in values.reshape(-1)]
+    if any(v < lo or v > hi for v in flat):
+        raise Refused(f"{what} outside the range of {_INT_NAMES[code]} "
+                      f"[{lo}, {hi}] (overflow is not defined exactly here)")
+    if any(v > 2 ** 63 - 1 for v in flat):
+        raise Refused(f"{what} above 2**63 - 1 (not supported)")
+    return np.array(flat, dtype=np.int64).reshape(values.shape)
+
+
+_INT_NAMES = {2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32", 7: "INT64",
+              12: "UINT32", 13: "UINT64"}
 
 
 def _binary(op):
     def apply(it, node, args):
         a, b = args[0], args[1]
         if not _kinds(a, b):
-            return _integer_binary(op, a, b)
+            return _in_range(_integer_binary(op, a, b), _int_code(it, node),
+                             f"an integer {op} result")
         a, b = it.exact(a), it.exact(b)
         fn = {"Add": _ADD, "Sub": _SUB, "Mul": _MUL}[op]
         return _obj(fn(a, b))
@@ -440,14 +550,16 @@ def _binary(op):
 
 
 def _integer_binary(op: str, a, b):
-    a, b = a.astype(np.int64), b.astype(np.int64)
+    """a op b over exact Python integers (never wrapping int64)."""
+    a, b = np.asarray(a.astype(np.int64), dtype=object), np.asarray(b.astype(np.int64),
+                                                                    dtype=object)
     if op == "Add":
         return a + b
     if op == "Sub":
         return a - b
     if op == "Mul":
         return a * b
-    q, r = np.divmod(a, np.where(b == 0, 1, b))
+    q, r = np.divmod(a, np.where(b == 0, 1, b).astype(object))
     if np.any(b == 0) or np.any(r != 0):
         raise Refused("an integer division that is not exact (or by zero)")
     return q
@@ -469,7 +581,8 @@ def _sum(it, node, args):
 def _div(it, node, args):
     a, b = args[0], args[1]
     if not _kinds(a, b):
-        return _integer_binary("Div", a, b)
+        return _in_range(_integer_binary("Div", a, b), _int_code(it, node),
+                         "an integer Div result")
     a, b = it.exact(a), it.exact(b)
     inverse = np.empty(b.shape, dtype=object)
     for i, v in np.ndenumerate(b):
@@ -489,7 +602,8 @@ def _div(it, node, args):
 def _neg_rule(it, node, args):
     a = args[0]
     if not _kinds(a):
-        return -a.astype(np.int64)
+        return _in_range(-np.asarray(a.astype(np.int64), dtype=object), _int_code(it, node),
+                         "an integer Neg result")
     return _obj(_NEG(it.exact(a)))
 
 
@@ -761,7 +875,7 @@ def _slice(it, node, args):
         if st > 0:
             s, e = min(max(s, 0), dim), min(max(e, 0), dim)
         else:
-            s, e = min(max(s, -1), dim - 1), min(max(e, -1), dim - 1)
+            s, e = min(max(s, 0), dim - 1), min(max(e, -1), dim - 1)
         out = np.take(out, list(range(s, e, st)), axis=a)
     return out
 
@@ -858,7 +972,7 @@ def _cast(it, node, args):
     if node.op == "CastLike":
         like = args[1]
         to = (it.ftype.get(node.inputs[1], 1) if like.dtype in (object, np.float64)
-              else 9 if like.dtype == bool else 7)
+              else 9 if like.dtype == bool else it.itype.get(node.inputs[1], 7))
     else:
         to = int(node.attributes.get("to", 0))
     if to in FLOAT_TYPES:
@@ -892,9 +1006,24 @@ def _cast(it, node, args):
                 return np.array([bool(v) for v in vals], dtype=bool).reshape(x.shape)
             if any(v.denominator != 1 for v in vals):
                 raise Refused("casts a non-integer constant to an integer type (truncation)")
-            return np.array([int(v) for v in vals], dtype=np.int64).reshape(x.shape)
-        return x.astype(bool) if to == 9 else x.astype(np.int64)
+            it._int_type = to
+            return _in_range(np.array([int(v) for v in vals], dtype=object).reshape(x.shape),
+                             to, "casts a float (undefined in ONNX when it is out of range):"
+                             " a value")
+        if to == 9:
+            return x.astype(bool)
+        it._int_type = to
+        return _in_range(np.array([_wrap(int(v), to) for v in x.astype(np.int64).reshape(-1)],
+                                  dtype=object).reshape(x.shape), to, "a cast value")
     raise Refused(f"casts to an unsupported type {to}")
+
+
+def _wrap(v: int, code: int) -> int:
+    """v in the integer type ``code`` the way ONNX Cast converts integers: the value
+    modulo 2**bits, read in two's complement for the signed types."""
+    lo, hi = _int_range(code)
+    span = hi - lo + 1
+    return (v - lo) % span + lo
 
 
 def _reduce(op):
@@ -911,9 +1040,11 @@ def _reduce(op):
             axes = list(range(x.ndim))
         axes = tuple(sorted({_axis(a, x.ndim, node) for a in axes}))
         if not _kinds(x):
-            s = x.astype(np.int64).sum(axis=axes, keepdims=bool(keep))
+            s = np.asarray(x.astype(np.int64), dtype=object).sum(axis=axes,
+                                                                 keepdims=bool(keep))
             if op == "ReduceSum":
-                return s
+                return _in_range(np.asarray(s, dtype=object), _int_code(it, node),
+                                 "an integer ReduceSum result")
             x = it.exact(x)
         x = it.exact(x)
         count = int(np.prod([x.shape[a] for a in axes], dtype=object))
