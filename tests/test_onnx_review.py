@@ -326,3 +326,18 @@ def test_integer_tensors_through_float_only_rules_are_refused(tmp_path, capsys, 
         assert float(_ort(model, [[0.0, 0.0]])[0]) == 2 ** 25
     code, err = _check(tmp_path, capsys, model, f"x1 + {2 ** 25 + 1}")
     assert code == 2 and op in err, err
+
+
+def test_an_uneven_split_without_sizes_is_refused_before_opset_18(tmp_path, capsys):
+    """Opsets 13-17 split into equal parts only; opset 18's num_outputs rounds up."""
+    from onnx import helper as h
+    nodes = [h.make_node("Split", ["x"], ["a", "b"], axis=1, name="split"),
+             h.make_node("ReduceSum", ["a", "ax"], ["y"], keepdims=0, name="y")]
+    graph = h.make_graph(nodes, "g", [h.make_tensor_value_info("x", onnx.TensorProto.DOUBLE,
+                                                               [1, 3])],
+                         [h.make_tensor_value_info("y", onnx.TensorProto.DOUBLE, [1])],
+                         [_arr("ax", [1])])
+    model = h.make_model(graph, opset_imports=[h.make_opsetid("", 17)])
+    model.ir_version = 8
+    code, err = _check(tmp_path, capsys, model, "x1 + x2")
+    assert code == 2 and "equal" in err, err

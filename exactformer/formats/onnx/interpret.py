@@ -834,6 +834,11 @@ def _split(it, node, args):
         sizes = (None if len(args) < 2 or args[1] is None
                  else [int(s) for s in it.ints(args[1], node, "split").reshape(-1)])
     dim = x.shape[axis]
+    if sizes is None and it.opset < 18 and count and dim % count:
+        # before opset 18 an unspecified split is into EQUAL parts: an uneven one is
+        # not defined (opset 18's num_outputs rounds up), so it is refused
+        raise ModelFormatError(f"{node.label}: {dim} does not split into {count} equal "
+                               f"parts (opset {it.opset} defines only equal parts)")
     if sizes is None:
         parts = node.attributes.get("num_outputs", count)
         step = -(-dim // parts) if parts else 0
