@@ -12,9 +12,9 @@ import json
 import sys
 import time
 
-from . import api
 from .cli import (EXIT_NUMERICAL, EXIT_REFUTED, UsageError, label_float_reading,
                   limits_from_args, load_model_file, print_summary)
+from .cli_scale import build_from_args, built_summary
 from .model.parameters import count_parameters, parameters_line
 from .verify.numerical import DEFAULT_DPS, DEFAULT_POINTS, verify_numerically
 
@@ -68,27 +68,14 @@ def report(summary: dict, result, args, fallback_reason: str | None) -> int:
 
 def cmd_prove_numerical(args, fallback_reason: str | None = None) -> int:
     """``prove EXPR --rung mpmath``: build as usual, compare by interval evaluation."""
-    from .poly import make_target
     check_args(args, fallback_reason)
     limits = limits_from_args(args)
     start = time.perf_counter()
-    target = make_target(args.expr, variables=args.vars, params=args.params, limits=limits)
-    model = api.build(target, construction=args.construction, degree=args.degree,
-                      limits=limits)
-    if args.save_model:
-        from pathlib import Path
-        from .model import dumps
-        Path(args.save_model).write_text(dumps(model) + "\n")
+    target, model = build_from_args(args, limits)
     result = verify_numerically(model, target, box=args.domain, points=args.points,
                                 dps=args.dps, seed=args.seed, limits=limits,
                                 deadline=deadline_of(args))
-    summary = {"target": str(target.as_expr()), "variables": list(target.variables),
-               "dimension": target.dimension, "degree": target.degree,
-               "construction": model.info.get("construction", "custom"),
-               "tokens": model.tokens, "width": model.width, "blocks": model.depth,
-               "free_parameters": model.free_parameters,
-               "parameters": count_parameters(model).to_json(),
-               "seconds": round(time.perf_counter() - start, 4)}
+    summary = built_summary(target, model, start)
     return report(summary, result, args, fallback_reason)
 
 

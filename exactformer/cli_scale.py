@@ -117,11 +117,19 @@ def _report(summary: dict, result, as_json: bool) -> int:
 
 def cmd_prove_probabilistic(args) -> int:
     """``prove EXPR --rung schwartz-zippel``: build as usual, decide by random points."""
-    from .poly import make_target
     _check_rung_args(args)
     limits = limits_from_args(args)
     start = time.perf_counter()
     deadline = time.monotonic() + args.timeout if args.timeout else None
+    target, model = build_from_args(args, limits)
+    result = verify_schwartz_zippel(model, target, points=args.points, seed=args.seed,
+                                    limits=limits, deadline=deadline)
+    return _report(built_summary(target, model, start), result, args.json)
+
+
+def build_from_args(args, limits):
+    """(target, model) of ``prove EXPR`` for the sampling rungs; --save-model written."""
+    from .poly import make_target
     target = make_target(args.expr, variables=args.vars, params=args.params, limits=limits)
     model = api.build(target, construction=args.construction, degree=args.degree,
                       limits=limits)
@@ -129,16 +137,18 @@ def cmd_prove_probabilistic(args) -> int:
         from pathlib import Path
         from .model import dumps
         Path(args.save_model).write_text(dumps(model) + "\n")
-    result = verify_schwartz_zippel(model, target, points=args.points, seed=args.seed,
-                                    limits=limits, deadline=deadline)
-    summary = {"target": str(target.as_expr()), "variables": list(target.variables),
-               "dimension": target.dimension, "degree": target.degree,
-               "construction": model.info.get("construction", "custom"),
-               "tokens": model.tokens, "width": model.width, "blocks": model.depth,
-               "free_parameters": model.free_parameters,
-               "parameters": count_parameters(model).to_json(),
-               "seconds": round(time.perf_counter() - start, 4)}
-    return _report(summary, result, args.json)
+    return target, model
+
+
+def built_summary(target, model, start: float) -> dict:
+    """The figures ``prove`` reports for a target and the model built for it."""
+    return {"target": str(target.as_expr()), "variables": list(target.variables),
+            "dimension": target.dimension, "degree": target.degree,
+            "construction": model.info.get("construction", "custom"),
+            "tokens": model.tokens, "width": model.width, "blocks": model.depth,
+            "free_parameters": model.free_parameters,
+            "parameters": count_parameters(model).to_json(),
+            "seconds": round(time.perf_counter() - start, 4)}
 
 
 def cmd_check_model_probabilistic(args) -> int:

@@ -191,7 +191,7 @@ def reduce_roots(poly: PolyElement, names: tuple[str, ...]) -> PolyElement:
 
 
 def names_in(node: Node) -> tuple[set[str], set[str]]:
-    """(symbol names, constant names) occurring in a call-free tree."""
+    """(symbol names, constant names) occurring in a tree (inside calls too)."""
     syms: set[str] = set()
     consts: set[str] = set()
     stack = [node]
@@ -204,6 +204,8 @@ def names_in(node: Node) -> tuple[set[str], set[str]]:
             consts.add(n[1])
         elif kind == "neg":
             stack.append(n[1])
+        elif kind == "call":
+            stack.append(n[2])
         elif kind in ("add", "mul"):
             stack.extend(n[1])
         elif kind in ("div", "pow"):

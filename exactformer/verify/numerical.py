@@ -34,8 +34,7 @@ from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Model
 from ..poly import Target
 from ..poly.box import Box, parse_box
-from ..poly.evaluate import exponent_of, root_of
-from ..poly.names import is_constant_name
+from ..poly.evaluate import exponent_of, names_in, root_of
 from ..poly.syntax import NON_POLYNOMIAL_FUNCTIONS, Node, describe, parse
 from ..poly.target import coefficient_target, lift
 from .schwartz_zippel import claim_name_spaces, derive_points
@@ -90,29 +89,6 @@ def _check_tree(node: Node, limits: Limits) -> None:
             stack.extend(n[1])
         elif kind == "div":
             stack.extend((n[1], n[2]))
-
-
-def _tree_names(node: Node) -> tuple[set[str], set[str]]:
-    """(symbol names, constant names) of a tree that may contain calls."""
-    syms: set[str] = set()
-    consts: set[str] = set()
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        kind = n[0]
-        if kind == "sym":
-            syms.add(n[1])
-        elif kind == "const":
-            consts.add(n[1])
-        elif kind in ("neg",):
-            stack.append(n[1])
-        elif kind == "call":
-            stack.append(n[2])
-        elif kind in ("add", "mul"):
-            stack.extend(n[1])
-        elif kind in ("div", "pow"):
-            stack.extend((n[1], n[2]))
-    return syms, consts
 
 
 class _Undefined(Exception):
@@ -231,7 +207,7 @@ class Claim:
         elif isinstance(claim, str):
             self.tree = parse(claim, limits)
             _check_tree(self.tree, limits)
-            syms, consts = _tree_names(self.tree)
+            syms, consts = names_in(self.tree)
             self.constants = tuple(sorted(consts))
             self.names = tuple(sorted(syms)) + self.constants
             self.canonical = repr(self.tree)
