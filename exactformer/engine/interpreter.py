@@ -151,7 +151,8 @@ def run(model: Model, domain: Domain, record: bool = True,
 
     for k, block in enumerate(model.blocks, 1):
         if deadline is not None and time.monotonic() > deadline:
-            raise LimitExceeded(f"time limit reached in block {k} of {model.depth}")
+            raise LimitExceeded(f"time limit reached in block {k} of {model.depth} (use "
+                                "--timeout to change it)")
         att = block.attention
         wq, wk, wv, wo = (weights(m) for m in (att.wq, att.wk, att.wv, att.wo))
         h, hv, D = att.wq.cols, att.wv.cols, att.width

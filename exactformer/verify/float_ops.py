@@ -272,7 +272,8 @@ class FloatOps:
 
     def tick(self, k: int) -> None:
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise LimitExceeded(f"time limit reached in block {k} of the float analysis")
+            raise LimitExceeded(f"time limit reached in block {k} of the float analysis (use "
+                                "--timeout to change it)")
 
 
 def square_ffn_refined(an: FloatOps, row, zrow, hrow, w1, b1v, w2, b2v) -> list:

@@ -459,7 +459,8 @@ def compare_at_points(evaluate, plain, target: Claim, names, box: Box, stream, p
     k = 0
     while k < points:
         if deadline is not None and time.monotonic() > deadline:
-            raise LimitExceeded("time limit reached during interval evaluation")
+            raise LimitExceeded("time limit reached during interval evaluation (use --timeout "
+                                "to change it)")
         size = next(sizes)
         group = [p for _, p in zip(range(min(size, points - k)), stream)]
         padded = group + [group[0]] * (size - len(group))

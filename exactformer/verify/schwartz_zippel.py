@@ -455,7 +455,8 @@ def verify_schwartz_zippel(model: Model, claim, points: int = DEFAULT_POINTS,
     rung = SCHWARTZ_ZIPPEL
     for coords in raw:
         if deadline is not None and time.monotonic() > deadline:
-            raise LimitExceeded("time limit reached during random evaluation")
+            raise LimitExceeded("time limit reached during random evaluation (use --timeout to "
+                                "change it)")
         point = tuple(Fraction(c - half) for c in coords)
         chosen.append(point)
         values = dict(zip(names, point))
