@@ -263,16 +263,21 @@ def add_construction_option(p: argparse.ArgumentParser) -> None:
                    help=f"{' | '.join(CONSTRUCTIONS)} (default masked)")
 
 
-def add_common_options(p: argparse.ArgumentParser, target_help: str = "target polynomial") -> None:
-    p.add_argument("--vars", help="comma-separated variable order (other names are errors)")
-    p.add_argument("--params", help="comma-separated symbolic coefficient names")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+def add_limit_options(p: argparse.ArgumentParser, text: str = "the polynomial text") -> None:
+    """--timeout and the limits on degree, terms, tokens, digits and input length."""
     add_timeout_option(p)
     add_limit_option(p, "max_degree", "degree limit (exponents included)")
     add_limit_option(p, "max_terms", "term-count limit")
     add_limit_option(p, "max_tokens", "token-count limit")
     add_limit_option(p, "max_digits", "limit on the digits of any number")
-    add_limit_option(p, "max_input_chars", "limit on the length of the polynomial text")
+    add_limit_option(p, "max_input_chars", f"limit on the length of {text}")
+
+
+def add_common_options(p: argparse.ArgumentParser, target_help: str = "target polynomial") -> None:
+    p.add_argument("--vars", help="comma-separated variable order (other names are errors)")
+    p.add_argument("--params", help="comma-separated symbolic coefficient names")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_limit_options(p)
     add_limit_option(p, "max_cells", "limit on the elements of each tensor of a model file "
                                      "that is read")
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import sys
 
-from .cli import (EXIT_INTERNAL, EXIT_PROVED, add_limit_option, add_timeout_option,
+from .cli import (EXIT_INTERNAL, EXIT_PROVED, add_limit_options,
                   bounded_int, label_float_reading, limits_from_args, load_model_file)
 from .errors import InternalContradiction, ParseError
 
@@ -118,12 +118,7 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=bounded_int(0, 2**64 - 1), default=0,
                    help="seed of the sample points (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    add_timeout_option(p)
-    add_limit_option(p, "max_degree", "degree limit")
-    add_limit_option(p, "max_terms", "term-count limit")
-    add_limit_option(p, "max_tokens", "token-count limit")
-    add_limit_option(p, "max_digits", "limit on the digits of any number")
-    add_limit_option(p, "max_input_chars", "limit on the length of the claim text")
+    add_limit_options(p, "the claim text")
     p.set_defaults(func=cmd_float_error)
 
 

@@ -12,10 +12,9 @@ import json
 import sys
 import time
 
-from .cli import (EXIT_NUMERICAL, EXIT_REFUTED, UsageError, label_float_reading,
+from .cli import (EXIT_NUMERICAL, EXIT_REFUTED, UsageError,
                   limits_from_args, load_model_file, print_summary)
-from .cli_scale import build_from_args, built_summary
-from .model.parameters import count_parameters, parameters_line
+from .cli_scale import build_from_args, built_summary, loaded_summary
 from .verify.numerical import DEFAULT_DPS, DEFAULT_POINTS, verify_numerically
 
 
@@ -89,11 +88,5 @@ def cmd_check_model_numerical(args, fallback_reason: str | None = None) -> int:
     result = verify_numerically(model, args.claim, box=args.domain, points=args.points,
                                 dps=args.dps, seed=args.seed, variables=args.vars,
                                 params=args.params, limits=limits, deadline=deadline_of(args))
-    summary = {"model": args.model, "claim": args.claim,
-               "parameters": count_parameters(model).to_json(),
-               "seconds": round(time.perf_counter() - start, 4)}
-    label_float_reading(summary, reconstruction, args)
-    if not args.json:
-        print(f"model        {args.model}: {model!r}")
-        print(f"all numbers  {parameters_line(summary['parameters'])}")
-    return report(summary, result, args, fallback_reason)
+    return report(loaded_summary(args, model, reconstruction, start), result, args,
+                  fallback_reason)

@@ -163,6 +163,12 @@ def cmd_check_model_probabilistic(args) -> int:
     result = verify_schwartz_zippel(model, args.claim, points=args.points, seed=args.seed,
                                     limits=limits, deadline=deadline, variables=args.vars,
                                     params=args.params)
+    return _report(loaded_summary(args, model, reconstruction, start), result, args.json)
+
+
+def loaded_summary(args, model, reconstruction, start: float) -> dict:
+    """The figures ``check-model`` reports for a model file on a sampling rung (and, as
+    text, its model and parameter lines)."""
     summary = {"model": args.model, "claim": args.claim,
                "parameters": count_parameters(model).to_json(),
                "seconds": round(time.perf_counter() - start, 4)}
@@ -170,4 +176,4 @@ def cmd_check_model_probabilistic(args) -> int:
     if not args.json:
         print(f"model        {args.model}: {model!r}")
         print(f"all numbers  {parameters_line(summary['parameters'])}")
-    return _report(summary, result, args.json)
+    return summary
