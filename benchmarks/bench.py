@@ -142,7 +142,7 @@ def _checker_time(result, cap: float):
     past ``cap`` seconds), or None when the checker module is absent."""
     try:
         from exactformer import checker
-        from exactformer.certificate import certificate_for
+        from exactformer.formats.certificate import certificate_for
     except ImportError:
         return None
     cert = certificate_for(result, verify=False)

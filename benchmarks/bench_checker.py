@@ -16,8 +16,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from exactformer import checker, prove  # noqa: E402
-from exactformer.certificate import (certificate_from_proof,  # noqa: E402
-                                     certificate_from_theorem, dumps)
+from exactformer.formats.certificate import (certificate_from_proof, certificate_from_theorem,
+                                             dumps)
 from exactformer.poly import graded_monomials  # noqa: E402
 from exactformer.theorem import prove_theorem  # noqa: E402
 

@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from exactformer import prove  # noqa: E402
-from exactformer.certificate import certificate_from_proof, certificate_from_theorem  # noqa: E402
+from exactformer.formats.certificate import certificate_from_proof, certificate_from_theorem
 from exactformer.poly import graded_monomials  # noqa: E402
-from exactformer.coq import export_coq  # noqa: E402
-from exactformer.coq_masked import export_coq_masked  # noqa: E402
+from exactformer.formats.coq.unrolled import export_coq
+from exactformer.formats.coq.masked import export_coq_masked
 from exactformer.theorem import prove_theorem  # noqa: E402
 
 FLAGS = ["-q", "-w", "-notation-overridden,-ambiguous-paths"]

@@ -31,9 +31,9 @@ from typing import Sequence
 from . import api
 from .engine.domains import polynomial_interval
 from .errors import InternalContradiction, NotExact, ParseError
-from .export.float_model import float_model_from_model
-from .export.float_sampling import Observed, observed_error, sample_points
-from .export.schema import FloatModel
+from .floats.forward import float_model_from_model
+from .verify.float_sampling import Observed, observed_error, sample_points
+from .floats.schema import FloatModel
 from .limits import DEFAULT_LIMITS, Limits
 from .model import Model
 from .poly import Target, make_target

@@ -51,7 +51,7 @@ import numpy as np  # noqa: E402
 from _common import DOCS, markdown_table  # noqa: E402
 from exactformer import api  # noqa: E402
 from exactformer.errors import ExactformerError, LimitExceeded, NotExact  # noqa: E402
-from exactformer.export.float_model import final_stream, float_model_from_model  # noqa: E402
+from exactformer.floats.forward import final_stream, float_model_from_model
 from exactformer.model import ExactMatrix  # noqa: E402
 from exactformer.poly import graded_monomials  # noqa: E402
 from exactformer.theorem import generic_model  # noqa: E402

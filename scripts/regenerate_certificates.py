@@ -32,7 +32,7 @@ def filename(d: int, n: int) -> str:
 
 def certificate_text(d: int, n: int) -> str:
     """The canonical certificate text of the (d, n) theorem (construction A)."""
-    from exactformer.certificate import certificate_from_theorem, dumps
+    from exactformer.formats.certificate import certificate_from_theorem, dumps
     from exactformer.theorem import prove_theorem
     result = prove_theorem(d, n, construction="masked")
     if not result.verdict.holds:

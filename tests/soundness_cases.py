@@ -31,9 +31,9 @@ from soundness_oracle import Poly, judge, readout_names, symbolic_output, value_
 
 from exactformer import checker
 from exactformer.api import check_model
-from exactformer.certificate import certificate_for
+from exactformer.formats.certificate import certificate_for
 from exactformer.errors import CertificateError, ExactformerError
-from exactformer.model import model_from_json
+from exactformer.formats.model_json import model_from_json
 from exactformer.verify.schwartz_zippel import verify_schwartz_zippel
 
 VARIABLE_POOL = ("x", "y", "z", "w", "x1", "u_2", "t")

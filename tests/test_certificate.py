@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, strategies as st
 
 from exactformer import CertificateError, checker, prove
-from exactformer.certificate import (certificate_for, certificate_from_proof,
-                                     certificate_from_theorem, dumps, load_certificate,
-                                     theorem_target, write_certificate)
+from exactformer.formats.certificate import (certificate_for, certificate_from_proof,
+                                             certificate_from_theorem, dumps, load_certificate,
+                                             theorem_target, write_certificate)
 from exactformer.cli import main
-from exactformer.model import model_from_json, model_to_json
+from exactformer.formats.model_json import model_from_json, model_to_json
 from exactformer.theorem import prove_theorem
 from exactformer.verify import Verdict
 

@@ -17,9 +17,10 @@ import pytest
 from hypothesis import given, strategies as st
 
 from exactformer import checker, prove
-from exactformer.certificate import certificate_from_proof, certificate_from_theorem, dumps
+from exactformer.formats.certificate import (certificate_from_proof, certificate_from_theorem,
+                                             dumps)
 from exactformer.cli import main
-from exactformer.model import model_from_json
+from exactformer.formats.model_json import model_from_json
 from exactformer.theorem import prove_theorem
 from reference import random_point, reference_forward
 
@@ -540,7 +541,7 @@ def test_softmax_rows_with_equal_scores_are_exact():
 
 def test_theorem_in_a_shifted_basis():
     """A theorem stated in the basis (x - s)^alpha is checked against that basis."""
-    from exactformer.certificate import theorem_target
+    from exactformer.formats.certificate import theorem_target
     shift = [Fraction(1), Fraction(-1, 2)]
     target = theorem_target(2, 3, ("x1", "x2"), shift)
     parsed = {"params": target["params"],

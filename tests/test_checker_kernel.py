@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from exactformer import checker, prove
-from exactformer.certificate import (DENSE_EXPONENTS, certificate_from_proof,
-                                     certificate_from_theorem, dumps)
+from exactformer.formats.certificate import (DENSE_EXPONENTS, certificate_from_proof,
+                                             certificate_from_theorem, dumps)
 from exactformer.checker import kernel, reading
 from exactformer.theorem import prove_theorem
 
@@ -317,7 +317,7 @@ def test_a_large_target_with_a_constant_term_gets_a_valid_certificate(tmp_path):
     term as []: the checker must read it (a correct proof was refused before)."""
     import itertools
     from exactformer import prove
-    from exactformer.certificate import certificate_from_proof
+    from exactformer.formats.certificate import certificate_from_proof
     names = [f"x{i}" for i in range(60)]
     expr = " + ".join(f"{a}*{b}" for a, b in list(itertools.combinations(names, 2))[:175])
     expr += " + " + " + ".join(names) + " + 1"

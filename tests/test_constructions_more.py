@@ -15,7 +15,8 @@ from exactformer import NotExact, ParseError, build, check_model, make_target, p
 from exactformer.cli import main
 from exactformer.constructions.logdepth import split, stages
 from exactformer.engine import BoxPolynomialDomain, SignChange, polynomial_interval, run
-from exactformer.model import Block, dumps
+from exactformer.model import Block
+from exactformer.formats.model_json import dumps
 from exactformer.poly.box import Box, box_from_meta, parse_box
 from exactformer.theorem import prove_theorem
 from exactformer.verify import EXACT_IDENTITY, EXACT_ON_BOX

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 
 from exactformer import CertificateError, checker, prove
-from exactformer.certificate import certificate_from_proof, certificate_from_theorem, dumps
+from exactformer.formats.certificate import (certificate_from_proof, certificate_from_theorem,
+                                             dumps)
 from exactformer.cli import main
-from exactformer.coq import export_coq
+from exactformer.formats.coq.unrolled import export_coq
 from exactformer.theorem import prove_theorem
 
 COQC = shutil.which("coqc")

@@ -21,9 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from exactformer import CertificateError, checker
-from exactformer.certificate import certificate_from_theorem
+from exactformer.formats.certificate import certificate_from_theorem
 from exactformer.cli import main
-from exactformer.coq_masked import export_coq_masked, is_generic_masked
+from exactformer.formats.coq.masked import export_coq_masked, is_generic_masked
 from exactformer.theorem import prove_theorem
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -283,7 +283,7 @@ def test_cli_printed_command_checks_the_instance(library, tmp_path, capsys):
 # --- certificates of one polynomial (kind identity, concrete rational readout) ---
 
 from exactformer import prove  # noqa: E402
-from exactformer.certificate import certificate_from_proof  # noqa: E402
+from exactformer.formats.certificate import certificate_from_proof
 from exactformer.poly import graded_monomials  # noqa: E402
 
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 from exactformer import build, prove
 from exactformer.constructions.dense_softmax import M, ONE, width
 from exactformer.errors import LimitExceeded, NotExact
-from exactformer.export.float_model import float_model_from_model, run_float
+from exactformer.floats.forward import float_model_from_model, run_float
 from exactformer.limits import Limits
 from exactformer.poly import make_target
 from exactformer.theorem import prove_theorem

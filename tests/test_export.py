@@ -13,8 +13,9 @@ from hypothesis import given, strategies as st
 
 from exactformer import ModelFormatError, ParseError, build, check_model, make_target
 from exactformer.cli import main
-from exactformer.export import arrays_from_model, float_forward, load_npz, model_from_arrays
-from exactformer.export.float_model import save_npz
+from exactformer.floats import arrays_from_model, float_forward, model_from_arrays
+from exactformer.formats.npz import load_npz
+from exactformer.formats.npz import save_npz
 from exactformer.poly.box import box_from_meta
 from exactformer.verify.box import claim_at
 from reference import reference_forward
@@ -133,7 +134,7 @@ TORCH_REASON = "torch is an optional extra (pip install 'exactformer[torch]'); n
 @pytest.mark.parametrize("construction", CONSTRUCTIONS)
 def test_torch_module_matches_exact_values(construction):
     torch = pytest.importorskip("torch", reason=TORCH_REASON)
-    from exactformer.export.torch_model import EncoderBlock, torch_module
+    from exactformer.formats.torchscript import EncoderBlock, torch_module
     model = build(TEXT, construction=construction)
     module = torch_module(*arrays_from_model(model))
     assert len(module.blocks) == model.depth
@@ -149,7 +150,7 @@ def test_torch_module_matches_exact_values(construction):
 
 def test_torch_file_round_trip_and_check_model(tmp_path, capsys):
     pytest.importorskip("torch", reason=TORCH_REASON)
-    from exactformer.export.torch_model import load_torch
+    from exactformer.formats.torchscript import load_torch
     path = tmp_path / "m.pt"
     assert main(["export-model", TEXT, "--construction", "softmax", "--torch", str(path)]) == 0
     capsys.readouterr()

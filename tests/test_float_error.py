@@ -18,10 +18,10 @@ from hypothesis import given, settings, strategies as st
 from exactformer import build
 from exactformer.cli import main
 from exactformer.errors import LimitExceeded
-from exactformer.export.float_model import float_model_from_model, run_float
-from exactformer.export.float_sampling import sample_points
+from exactformer.floats.forward import float_model_from_model, run_float
+from exactformer.verify.float_sampling import sample_points
 from exactformer.float_certify import certify_float_error
-from exactformer.model import dumps
+from exactformer.formats.model_json import dumps
 from exactformer.poly.box import Box, parse_box
 from exactformer.verify.float_error import forward_error_bound, rounded_model
 from exactformer.verify.precision import (FLOAT32, FLOAT64, Precision, decimal_up,
@@ -128,7 +128,7 @@ def worst_observed(fm, claim_value, points, precision, runner="numpy"):
         y = run_float(fm, X, dtype)
     else:
         import torch
-        from exactformer.export.torch_model import torch_module
+        from exactformer.formats.torchscript import torch_module
         tdt = {"float32": torch.float32, "float64": torch.float64}[precision.name]
         module = torch_module(fm).to(tdt)
         with torch.no_grad():
@@ -301,7 +301,8 @@ def test_a_refuted_model_is_certified_with_its_exact_gap_never_as_zero_error():
 
 
 def test_npz_export_read_exactly_has_a_tiny_gap_in_float64(tmp_path):
-    from exactformer.export.float_model import model_from_float, read_npz, save_npz
+    from exactformer.floats.forward import model_from_float
+    from exactformer.formats.npz import read_npz, save_npz
     model = build("x*y/3 - y/7", construction="softmax")
     save_npz(model, tmp_path / "m.npz")
     fm = read_npz((tmp_path / "m.npz").read_bytes())
@@ -375,7 +376,7 @@ def run_cli(*argv, capsys):
 
 @pytest.fixture
 def model_files(tmp_path):
-    from exactformer.export.float_model import save_npz
+    from exactformer.formats.npz import save_npz
     paths = {}
     for construction in CONSTRUCTIONS:
         m = build("x**2*y - y/3 + 1", construction=construction)

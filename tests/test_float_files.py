@@ -1,6 +1,6 @@
 """Float files (.npz, .pt) are read with the same semantics as they are run.
 
-One schema (exactformer.export.schema) says what a float file means; the numpy forward
+One schema (exactformer.floats.schema) says what a float file means; the numpy forward
 pass and the exact reader both consume it. These tests check that, for exported files
 and for many mutated ones, whatever polynomial the exact reader (and ``check-model``)
 says the file computes is what the float forward pass computes at random points; that
@@ -26,9 +26,11 @@ from exactformer.cli import main
 from exactformer.engine.domains import RationalDomain
 from exactformer.engine.interpreter import run
 from exactformer.errors import ModelFormatError, NotExact
-from exactformer.export import (arrays_from_model, float_forward, model_from_float,
-                                parse_float_file, read_npz, run_float)
-from exactformer.export import float_model as float_model_module
+from exactformer.floats import (arrays_from_model, float_forward, model_from_float,
+                                parse_float_file, run_float)
+from exactformer.formats.npz import read_npz
+from exactformer.floats import forward as float_model_module
+from exactformer.formats import zip_archive
 from exactformer.verify.box import claim_at
 
 CONSTRUCTIONS = ("masked", "softmax", "relu", "logdepth")
@@ -248,7 +250,7 @@ def test_the_agreement_check_catches_a_forward_pass_that_drops_masks(tmp_path, c
 def test_the_agreement_check_catches_a_reader_that_drops_masks(tmp_path, capsys,
                                                                monkeypatch):
     """Mutation test on the other side: the exact reader ignores masks."""
-    import exactformer.export.float_model as fmod
+    import exactformer.floats.forward as fmod
     real = fmod.model_from_float
 
     def maskless(fm, max_denominator=None):
@@ -300,7 +302,7 @@ def test_a_weight_that_amplifies_rounding_cannot_fake_a_proof(tmp_path, capsys):
     the exact product of the two stored floats (not 1). Read exactly, the file is
     refuted for x**2 and for x**2 + x, and proved for what it computes."""
     from fractions import Fraction
-    from exactformer.export.float_model import arrays_from_model, float_forward
+    from exactformer.floats.forward import arrays_from_model, float_forward
     config, arrays = arrays_from_model(build("x**2"))
     N, D = arrays["embedding.base"].shape
 
@@ -509,7 +511,7 @@ def test_malformed_npz_exits_2_or_3_with_one_line(tmp_path, capsys, case):
 def test_zip_bomb_is_refused_before_unpacking(tmp_path, capsys, monkeypatch):
     """A member declaring more bytes than the limit is refused from the zip directory
     alone (the limit is lowered here so that the test stays small)."""
-    monkeypatch.setattr(float_model_module, "MAX_UNPACKED_BYTES", 1 << 20)
+    monkeypatch.setattr(zip_archive, "MAX_UNPACKED_BYTES", 1 << 20)
     bomb = _with_member("blocks.0.wq.npy", _npy(
         {"descr": "<f8", "fortran_order": False, "shape": (1 << 18,)}, b"\0" * (8 << 18)))
     assert len(bomb) < 20_000
@@ -595,7 +597,7 @@ def test_pt_file_without_torch_or_malformed_exits_2_with_one_line(tmp_path, caps
 
 def _torch_file(edit) -> bytes:
     torch = pytest.importorskip("torch", reason=TORCH_REASON)
-    from exactformer.export.torch_model import save_torch
+    from exactformer.formats.torchscript import save_torch
     config, arrays = _valid()
     buf = io.BytesIO()
     save_torch(config, arrays, buf)
@@ -654,7 +656,7 @@ def test_torch_module_runs_every_file_as_numpy_does(seed):
     """The torch module is built from the same description: on exported and mutated
     files (masks added, removed, flipped; activations changed) it agrees with numpy."""
     torch = pytest.importorskip("torch", reason=TORCH_REASON)
-    from exactformer.export.torch_model import module_float_model, torch_module
+    from exactformer.formats.torchscript import module_float_model, torch_module
     rng = random.Random(seed)
     for label, config, arrays, _, _ in _files(seed):
         fm = parse_float_file(config, arrays)

@@ -11,7 +11,8 @@ from hypothesis import given, strategies as st
 from exactformer import build
 from exactformer.errors import ModelFormatError, ShapeError
 from exactformer.model import (Attention, Block, Embedding, ExactMatrix, FeedForward, Mask,
-                               Model, Readout, dumps, loads, model_to_json)
+                               Model, Readout)
+from exactformer.formats.model_json import dumps, loads, model_to_json
 
 
 def test_exact_matrix_keeps_only_nonzeros_and_converts():

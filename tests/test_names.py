@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exactformer import checker, prove
-from exactformer.certificate import certificate_for
+from exactformer.formats.certificate import certificate_for
 from exactformer.cli import main
 from exactformer.errors import ExactformerError, NameClash, ParseError
-from exactformer.model import dumps, loads
+from exactformer.formats.model_json import dumps, loads
 from exactformer.poly import names
 from exactformer.poly.names import name_spaces
 

@@ -151,7 +151,7 @@ def test_absurd_values_of_every_numeric_option(capsys, base, name):
 @pytest.mark.parametrize("name", sorted(subcommands()))
 def test_timeout_bounds(capsys, base, name):
     """--timeout: 0 (no limit) and the largest accepted value run; one more is refused."""
-    from exactformer.cli import MAX_TIMEOUT
+    from exactformer.cli.common import MAX_TIMEOUT
     sub = subcommands()[name]
     if "--timeout" not in {s for a in sub._actions for s in a.option_strings}:
         pytest.skip(f"{name} has no --timeout")
@@ -169,7 +169,7 @@ def test_int_options_refuse_floats_and_expressions(capsys):
 
 
 def test_limit_options_are_bounded(capsys):
-    from exactformer.cli import LIMIT_MAXIMA
+    from exactformer.cli.common import LIMIT_MAXIMA
     for name, top in LIMIT_MAXIMA.items():
         option = "--" + name.replace("_", "-")
         code, _, err, elapsed = run(capsys, ["prove", "x", option, str(top + 1)])
@@ -307,7 +307,7 @@ def test_a_fifo_is_not_opened_for_reading(special_files):
     assert r.returncode == 2 and "FIFO" in r.stderr and "Traceback" not in r.stderr
 
 
-#: Options that write a file but do not use exactformer.cli.output_file yet.
+#: Options that write a file but do not use exactformer.cli.common.output_file yet.
 OUTPUT_TYPE_PENDING: set[tuple[str, str]] = set()
 
 
@@ -352,7 +352,7 @@ def test_every_output_option_refuses_fifos_and_directories(base, special_files):
 
 
 def test_read_input_file_reads_at_most_the_limit(tmp_path):
-    from exactformer.cli import read_input_file
+    from exactformer.cli.common import read_input_file
     path = tmp_path / "big.json"
     path.write_bytes(b"x" * 1000)
     assert read_input_file(str(path), "file", max_bytes=1000) == b"x" * 1000
@@ -426,7 +426,7 @@ def test_model_file_with_huge_numbers(capsys, tmp_path, model_json, value, where
 
 def test_model_reader_refuses_huge_numbers_with_a_named_error(model_json):
     from exactformer.errors import ModelFormatError
-    from exactformer.model import loads
+    from exactformer.formats.model_json import loads
     for value in ["1e999999", "7" * 4400, "1/" + "3" * 4400]:
         data = json.loads(json.dumps(model_json))
         data["embedding"]["base"]["entries"][0][2] = value

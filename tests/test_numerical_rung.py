@@ -11,10 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from exactformer import build, checker, prove
-from exactformer.certificate import certificate_from_proof
+from exactformer.formats.certificate import certificate_from_proof
 from exactformer.cli import EXIT_NUMERICAL, main
 from exactformer.errors import LimitExceeded, NotExact, ParseError
-from exactformer.model import ExactMatrix, Model, dumps
+from exactformer.model import ExactMatrix, Model
+from exactformer.formats.model_json import dumps
 from exactformer.model.ir import Attention, Block, Embedding, FeedForward, Readout
 from exactformer.verify import NUMERICAL
 from exactformer.verify.numerical import verify_numerically
@@ -170,7 +171,7 @@ def test_split_proofs_write_no_certificate(tmp_path, capsys):
     from exactformer import check_model
     result = check_model(ODD, "x", domain="[-1,1]")
     assert result.proved and "pieces" in dict(result.verdict.evidence)
-    from exactformer.cli import write_certificate_option
+    from exactformer.cli.common import write_certificate_option
 
     class Args:
         certificate = str(cert)

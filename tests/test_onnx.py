@@ -574,9 +574,9 @@ def test_torchscript_with_other_code_is_refused(tmp_path, capsys):
     torch = pytest.importorskip("torch", reason=TORCH_REASON)
     import json
     from exactformer import api
-    from exactformer.export import float_model_from_model
-    from exactformer.export.torch_model import (TORCH_FORMAT, TORCHSCRIPT_CONFIG, _shapes,
-                                                torch_module)
+    from exactformer.floats import float_model_from_model
+    from exactformer.formats.torchscript import (TORCH_FORMAT, TORCHSCRIPT_CONFIG, _shapes,
+                                                 torch_module)
     fm = float_model_from_model(api.prove(DYADIC).model)
     module = torch_module(fm).eval()
     plain = module.forward

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from exactformer import ModelFormatError, checker
-from exactformer.certificate import certificate_from_theorem
+from exactformer.formats.certificate import certificate_from_theorem
 from exactformer.cli import main
-from exactformer.model import loads
+from exactformer.formats.model_json import loads
 
 
 def _trivial_model(readout: str, variables=("x",), coefficient_entries=()) -> dict:

@@ -458,7 +458,7 @@ def test_model_file_limits(capsys, files, monkeypatch):
     code, _, err = run(capsys, "check-model", path, "--claim", "x**2 + 3*x*y - 1/7",
                        "--max-digits", "0", codes={0, 3})  # readout "-1/7" parses as Fraction
     from exactformer.limits import Limits
-    monkeypatch.setattr("exactformer.cli.DEFAULT_LIMITS", Limits(max_cells=10))
+    monkeypatch.setattr("exactformer.cli.common.options.DEFAULT_LIMITS", Limits(max_cells=10))
     code, _, err = run(capsys, "check-model", path, "--claim", "x**2 + 3*x*y - 1/7", codes={3})
     assert "cells" in err
 

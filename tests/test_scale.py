@@ -28,7 +28,8 @@ from exactformer.engine.domains import flint_available, polynomial_domain
 from exactformer.engine.progress import BlockProgressBar, reporting, terminal_progress
 from exactformer.errors import LimitExceeded, NotExact
 from exactformer.model import (Attention, Block, Embedding, ExactMatrix, FeedForward, Mask,
-                               Model, Readout, dumps)
+                               Model, Readout)
+from exactformer.formats.model_json import dumps
 from exactformer.poly import Target, graded_monomials
 from exactformer.theorem import generic_model, prove_theorem
 from exactformer.verify import SCHWARTZ_ZIPPEL, verify_identity

@@ -111,7 +111,7 @@ def package_sources() -> list[Path]:
 
 def test_the_package_has_sources():
     names = {p.name for p in package_sources()}
-    assert {"cli.py", "kernel.py", "syntax.py", "serialize.py"} <= names
+    assert {"cli.py", "kernel.py", "syntax.py", "model_json.py"} <= names
 
 
 @pytest.mark.parametrize("path", package_sources(), ids=lambda p: str(p.relative_to(PACKAGE)))
@@ -323,8 +323,8 @@ def test_checker_agrees_with_reference_forward_pass(data):
     If the reference pass differs from the target at a random rational point, the
     checker must not say valid; if the checker says valid, the reference agrees."""
     from exactformer import prove
-    from exactformer.certificate import certificate_from_proof
-    from exactformer.model import model_from_json
+    from exactformer.formats.certificate import certificate_from_proof
+    from exactformer.formats.model_json import model_from_json
     from reference import reference_forward
 
     result = prove("3*x**2*y - y/7 + 2")

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from soundness_cases import NAME_KINDS, Outcome, dump, model_json, name_case, random_spec, run_case
 from soundness_oracle import ExactAt, NumericAt, Poly, enclosure, forward, judge, value_at
 
-from exactformer.model import model_from_json
+from exactformer.formats.model_json import model_from_json
 from reference import reference_forward
 
 MODELS = 150  # x 3 claims each

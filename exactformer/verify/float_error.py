@@ -1,5 +1,5 @@
 """A certified bound on |y_float(x) - y_ref(x)| over a box: the weights as run, and
-every rounding of the numpy forward pass (:func:`exactformer.export.float_model.run_float`).
+every rounding of the numpy forward pass (:func:`exactformer.floats.forward.run_float`).
 
 Two models with the same structure are compared: ``ref``, the exact model (rational
 weights), and ``run``, the weights the float model really holds (dyadic rationals: the

@@ -1,6 +1,6 @@
 """The rules of the float error analysis: one quantity of the forward pass
 (:class:`Enclosed`) and what each operation of numpy's forward pass
-(:func:`exactformer.export.float_model.run_float`) does to it (:class:`FloatOps`).
+(:func:`exactformer.floats.forward.run_float`) does to it (:class:`FloatOps`).
 :mod:`.float_error` walks a model's layers with these rules.
 
 Two models with the same structure are compared: ``ref``, the exact model (rational

@@ -420,7 +420,7 @@ def verify_numerically(model: Model, claim, box: Box | str | None = None,
     names = spaces.inputs + spaces.parameters
     d = len(model.variables)
     box = sampling_box(box, d, points, len(names))
-    from ..model import dumps
+    from ..formats.model_json import dumps
     stream = sample_points(box.intervals, len(names) - d, points, dumps(model).encode(),
                            target.canonical.encode("ascii", "backslashreplace"), seed)
     ctx = IntervalDomain((), dps).ctx

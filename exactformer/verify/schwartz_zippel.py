@@ -448,7 +448,7 @@ def verify_schwartz_zippel(model: Model, claim, points: int = DEFAULT_POINTS,
     sample_bits = max(sample_bits, degree.bit_length() + 32)
     size = 2 ** sample_bits
     half = size // 2
-    from ..model import dumps
+    from ..formats.model_json import dumps
     raw = derive_points(dumps(model).encode(), _canonical_claim(target), seed, points,
                         len(names), sample_bits)
     chosen: list[tuple[Fraction, ...]] = []

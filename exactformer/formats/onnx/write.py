@@ -49,7 +49,7 @@ class _Builder:
 
 def onnx_model(model: Model, dtype: str = "float64"):
     """The ModelProto of ``model`` (numeric readout required)."""
-    from ...export.float_model import float_model_from_model
+    from ...floats.forward import float_model_from_model
     if dtype not in DTYPES:
         raise ParseError(f"--dtype must be float32 or float64, got {dtype!r}")
     fm = float_model_from_model(model)

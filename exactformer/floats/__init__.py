@@ -6,11 +6,10 @@ and the torch module all use that definition. Reading floats back as rationals i
 either exact (each float is the dyadic rational it stores) or an explicitly labelled
 rational reconstruction (nearest fraction with a bounded denominator).
 """
-from .float_model import (FLOAT_FORMAT, Reading, arrays_from_model, float_forward,
-                          float_model_from_model, load_npz, model_from_arrays,
-                          model_from_float, read_npz, run_float, save_npz)
+from .forward import (FLOAT_FORMAT, Reading, arrays_from_model, float_forward,
+                      float_model_from_model, model_from_arrays, model_from_float, run_float)
 from .schema import FloatModel, parse_float_file
 
 __all__ = ["FLOAT_FORMAT", "FloatModel", "Reading", "arrays_from_model", "float_forward",
-           "float_model_from_model", "load_npz", "model_from_arrays", "model_from_float",
-           "parse_float_file", "read_npz", "run_float", "save_npz"]
+           "float_model_from_model", "model_from_arrays", "model_from_float",
+           "parse_float_file", "run_float"]

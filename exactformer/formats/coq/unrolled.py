@@ -17,7 +17,7 @@ keys, is refused with a clear message (there the exactness argument is the check
 sign or equality reasoning, not a ring identity).
 
 >>> from exactformer import prove
->>> from exactformer.certificate import certificate_from_proof
+>>> from exactformer.formats.certificate import certificate_from_proof
 >>> text = export_coq(certificate_from_proof(prove("x**2 + 1")))
 >>> "Theorem forward_pass_equals_target" in text and "ring." in text
 True
@@ -27,8 +27,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from . import checker
-from .errors import CertificateError
+from ... import checker
+from ...errors import CertificateError
 
 
 def _comment_safe(name: str) -> str:

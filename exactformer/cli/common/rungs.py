@@ -1,29 +1,33 @@
-"""Command-line pieces for big instances: the ``--rung`` option of ``prove`` and
-``check-model`` (Schwartz-Zippel, probabilistic) and the choice of exact backend.
+"""The sampling rungs shared by ``prove`` and ``check-model``: ``--rung
+schwartz-zippel`` (exact values at random points: probabilistic) and ``--rung mpmath`` /
+``--fallback mpmath`` (interval evaluation: numerical evidence).
 
-A probabilistic result prints "HOLDS WITH HIGH PROBABILITY ... not an exact
-proof" and its JSON carries ``rung``, ``error_probability``, ``points`` and
-``exact_proof: false``; its "verdict" is "probabilistic-agreement" and the exit code
-5 (not decided exactly), never 0. A refutation by this rung is exact: a point where
-the values differ (exit 1).
-"""
+Neither is a proof. Agreement exits 5 (``verdict`` "probabilistic-agreement" or
+"numerical-agreement", ``exact_proof: false``, "not a proof" in the text); a refutation
+is exact or rigorous (exit 1: a point where the values differ, or disjoint enclosures).
+No certificate is written: certificates record exact proofs."""
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 import time
-from contextlib import contextmanager
-from typing import Iterator
+from pathlib import Path
 
-from . import api
-from .cli import (EXIT_NUMERICAL, EXIT_REFUTED, UsageError, bounded_int, label_float_reading,
-                  limits_from_args, load_model_file, print_summary, read_input_file)
-from .verify.numerical import DEFAULT_DPS, MAX_DPS, MIN_DPS
-from .verify.numerical import DEFAULT_POINTS as NUMERICAL_POINTS
-from .model.parameters import count_parameters, parameters_line
-from .verify.schwartz_zippel import DEFAULT_POINTS, DEFAULT_SAMPLE_BITS, verify_schwartz_zippel
+from ... import api
+from ...errors import NotAPolynomial, NotExact
+from ...model.parameters import count_parameters, parameters_line
+from ...verify.numerical import DEFAULT_DPS, MAX_DPS, MIN_DPS
+from ...verify.numerical import DEFAULT_POINTS as NUMERICAL_POINTS
+from ...verify.schwartz_zippel import DEFAULT_POINTS
+from .codes import EXIT_NUMERICAL, EXIT_REFUTED, UsageError
+from .options import bounded_int
+from .output import label_float_reading, print_json, print_summary
+
+
 
 RUNG_CHOICES = ("exact", "schwartz-zippel", "mpmath")
+
+
 #: Most --points (both rungs): each point is one forward pass, so more only costs time.
 MAX_POINTS = 10_000
 
@@ -54,21 +58,6 @@ def add_rung_options(p: argparse.ArgumentParser) -> None:
                    help="exact polynomial backend (default auto: flint when installed and useful)")
 
 
-@contextmanager
-def command_context(args) -> Iterator[None]:
-    """Around every command: the --backend choice (if the command has one) and a
-    block progress bar on stderr when it is a terminal and a run lasts over 1 s."""
-    from .engine.backends import check_environment, using_backend
-    from .engine.domains import flint_available
-    from .engine.progress import terminal_progress
-    check_environment()
-    backend = getattr(args, "backend", None)
-    if backend == "flint" and not flint_available():
-        raise UsageError("--backend flint needs python-flint: pip install -e '.[fast]'")
-    with using_backend(backend), terminal_progress():
-        yield
-
-
 def check_exact_rung_options(args) -> None:
     """--points, --seed and --dps belong to the sampling rungs: on the exact rung (with
     no --fallback) they would be silently ignored, so they are refused."""
@@ -80,7 +69,14 @@ def check_exact_rung_options(args) -> None:
                          "--fallback mpmath), not to the exact rung")
 
 
-def _check_rung_args(args) -> None:
+def fallback_applies(args, exc: Exception) -> bool:
+    """True when --fallback mpmath is asked for and ``exc`` says the exact rungs cannot
+    decide (not a malformed input, not a limit)."""
+    return getattr(args, "fallback", None) == "mpmath" and isinstance(exc, (NotExact,
+                                                                            NotAPolynomial))
+
+
+def check_probabilistic_args(args) -> None:
     if getattr(args, "fallback", None):
         raise UsageError("--fallback mpmath goes with the exact rung (it is tried first); "
                          "it cannot be combined with --rung schwartz-zippel")
@@ -96,10 +92,10 @@ def _check_rung_args(args) -> None:
         raise UsageError("--dps is for the mpmath rung, not --rung schwartz-zippel")
 
 
-def _report(summary: dict, result, as_json: bool) -> int:
+def report_probabilistic(summary: dict, result, as_json: bool) -> int:
     summary.update(result.to_json())
     if as_json:
-        print(json.dumps(summary, sort_keys=True))
+        print_json(summary)
     else:
         if "dimension" in summary:
             print_summary(summary)
@@ -115,27 +111,14 @@ def _report(summary: dict, result, as_json: bool) -> int:
     return EXIT_NUMERICAL if result.holds else EXIT_REFUTED
 
 
-def cmd_prove_probabilistic(args) -> int:
-    """``prove EXPR --rung schwartz-zippel``: build as usual, decide by random points."""
-    _check_rung_args(args)
-    limits = limits_from_args(args)
-    start = time.perf_counter()
-    deadline = time.monotonic() + args.timeout if args.timeout else None
-    target, model = build_from_args(args, limits)
-    result = verify_schwartz_zippel(model, target, points=args.points, seed=args.seed,
-                                    limits=limits, deadline=deadline)
-    return _report(built_summary(target, model, start), result, args.json)
-
-
 def build_from_args(args, limits):
     """(target, model) of ``prove EXPR`` for the sampling rungs; --save-model written."""
-    from .poly import make_target
+    from ...poly import make_target
     target = make_target(args.expr, variables=args.vars, params=args.params, limits=limits)
     model = api.build(target, construction=args.construction, degree=args.degree,
                       limits=limits)
     if args.save_model:
-        from pathlib import Path
-        from .model import dumps
+        from ...formats.model_json import dumps
         Path(args.save_model).write_text(dumps(model) + "\n")
     return target, model
 
@@ -151,21 +134,6 @@ def built_summary(target, model, start: float) -> dict:
             "seconds": round(time.perf_counter() - start, 4)}
 
 
-def cmd_check_model_probabilistic(args) -> int:
-    """``check-model FILE --claim TEXT --rung schwartz-zippel``: the claim is evaluated
-    as a tree at each point, never expanded (it may be far too big to expand)."""
-    from .model import loads
-    _check_rung_args(args)
-    limits = limits_from_args(args)
-    start = time.perf_counter()
-    deadline = time.monotonic() + args.timeout if args.timeout else None
-    model, reconstruction = load_model_file(args, limits)
-    result = verify_schwartz_zippel(model, args.claim, points=args.points, seed=args.seed,
-                                    limits=limits, deadline=deadline, variables=args.vars,
-                                    params=args.params)
-    return _report(loaded_summary(args, model, reconstruction, start), result, args.json)
-
-
 def loaded_summary(args, model, reconstruction, start: float) -> dict:
     """The figures ``check-model`` reports for a model file on a sampling rung (and, as
     text, its model and parameter lines)."""
@@ -177,3 +145,50 @@ def loaded_summary(args, model, reconstruction, start: float) -> dict:
         print(f"model        {args.model}: {model!r}")
         print(f"all numbers  {parameters_line(summary['parameters'])}")
     return summary
+
+
+def check_numerical_args(args, fallback_reason: str | None) -> None:
+    if fallback_reason is None and (getattr(args, "certificate", None)
+                                    or getattr(args, "trace", False)):
+        raise UsageError("--certificate records exact proofs only; it cannot be used with "
+                         "--rung mpmath")
+    if args.points is None:
+        args.points = DEFAULT_POINTS
+    if args.dps is None:
+        args.dps = DEFAULT_DPS
+
+
+def deadline_of(args) -> float | None:
+    return time.monotonic() + args.timeout if getattr(args, "timeout", None) else None
+
+
+def report_numerical(summary: dict, result, args, fallback_reason: str | None) -> int:
+    """Print the result of the mpmath rung (text or one JSON object); exit 1 or 5."""
+    summary.update(result.to_json())
+    if fallback_reason is not None:
+        summary["decided_by"] = "mpmath (fallback)"
+        summary["fallback_reason"] = fallback_reason
+        if getattr(args, "certificate", None):
+            summary["certificate"] = None
+            print("exactformer: no certificate written: the exact rungs could not decide "
+                  "and numerical evidence is not a proof", file=sys.stderr)
+    if args.json:
+        print_json(summary)
+    else:
+        if "dimension" in summary:
+            print_summary(summary)
+        if summary.get("reconstruction"):
+            print(f"weights      {summary['reconstruction']}")
+        if fallback_reason is not None:
+            print(f"exact rungs  could not decide: {fallback_reason}")
+            print("fallback     mpmath interval evaluation")
+        print(result.line() + summary.get("verdict_about", ""))
+        if result.witness is not None:
+            w = result.witness
+            print(f"  point: {', '.join(f'{k} = {v}' for k, v in w['point'].items())}")
+            print(f"  model: {w['model_enclosure']} (value {w['model_value']})")
+            print(f"  claim: {w['claim_enclosure']} (value {w['claim_value']})")
+        print(f"points       {len(result.points)} exact rational points (corners, centre, "
+              f"points from a hash of model, claim and seed {result.seed}; repeat with "
+              "--seed)")
+    return EXIT_REFUTED if result.refuted else EXIT_NUMERICAL

@@ -16,8 +16,8 @@ import sympy
 from ..errors import ExactformerError, LimitExceeded, ModelFormatError, ShapeError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..poly.target import parse_coefficient
-from .ir import Attention, Block, Embedding, FeedForward, Model, Readout
-from .matrix import ExactMatrix, Mask
+from ..model.ir import Attention, Block, Embedding, FeedForward, Model, Readout
+from ..model.matrix import ExactMatrix, Mask
 
 MODEL_FORMAT = "exactformer-model/1"
 

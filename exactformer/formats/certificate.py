@@ -29,11 +29,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
 
-from . import checker
-from .errors import CertificateError
-from .model import Model, model_to_json
-from .poly import graded_monomials
-from .poly.target import lift
+from .. import checker
+from ..errors import CertificateError
+from ..model import Model
+from .model_json import model_to_json
+from ..poly import graded_monomials
+from ..poly.target import lift
 
 FORMAT = checker.CERTIFICATE_FORMAT
 
@@ -85,7 +86,7 @@ def _box_json(model: Model, verdict) -> list | None:
     if not text:
         raise CertificateError("the proof holds on a box, but the model does not record "
                                "which box")
-    from .poly.box import box_from_meta
+    from ..poly.box import box_from_meta
     return [[str(lo), str(hi)] for lo, hi in box_from_meta(text).intervals]
 
 
@@ -144,7 +145,7 @@ def _full_trace(result):
     tr = result.trace
     if tr is not None and len(tr.residuals) == result.model.depth + 1:
         return tr
-    from .engine import PolynomialDomain, run
+    from ..engine import PolynomialDomain, run
     return run(result.model, PolynomialDomain(result.model.variables), record=True)
 
 
@@ -153,7 +154,7 @@ def theorem_target(d: int, n: int, variables: Sequence[str],
     """The generic polynomial sum_alpha c_alpha (x - shift)^alpha (|alpha| <= n; shift 0
     by default) as target JSON (terms in the order of their dense exponent tuples,
     never built: x part first, then the symbol c_alpha, later symbols first)."""
-    from .theorem import coefficient_name
+    from ..theorem import coefficient_name
     monomials = graded_monomials(d, n)
     params = [coefficient_name(a) for a in monomials]
     shift = [Fraction(0)] * d if shift is None else [Fraction(v) for v in shift]
@@ -232,5 +233,5 @@ def load_certificate(data: bytes | str) -> dict:
     except checker.Malformed as exc:
         raise CertificateError(str(exc)) from None
     except checker.TimeLimit as exc:
-        from .errors import LimitExceeded
+        from ..errors import LimitExceeded
         raise LimitExceeded(str(exc)) from None

@@ -11,16 +11,26 @@ Exit 0: a bound is certified (also when the exact model does not equal the claim
 bound then includes the exact gap, and the output says the model is refuted). 2: bad
 input (or an exact model that is not one polynomial on the box). 3: a limit (time,
 size, or an overflow of the precision that cannot be excluded). 4: the sampled error
-exceeded the bound (a bug; nothing is claimed).
-"""
+exceeded the bound (a bug; nothing is claimed)."""
 from __future__ import annotations
 
-import json
-import sys
+import argparse
 
-from .cli import (EXIT_INTERNAL, EXIT_PROVED, add_limit_options,
-                  bounded_int, label_float_reading, limits_from_args, load_model_file)
-from .errors import InternalContradiction, ParseError
+from ..errors import ParseError
+from ..float_certify import box_in_model_order, certify_float_error
+from ..floats.forward import float_model_from_model
+from ..poly.box import parse_box
+from ..verify.precision import precision_named
+from .common import (EXIT_PROVED, add_json_option, add_limit_options, bounded_int,
+                     label_float_reading, limits_from_args, load_model_file, print_json)
+
+
+
+NAME = "float-error"
+
+
+EXAMPLES = ('exactformer float-error m.json --claim "x**2*y - 1/3" --domain "[-1,1]^2" --precision float32',)
+
 
 MAX_SAMPLES = 1_000_000
 
@@ -32,10 +42,6 @@ def _refuse_onnx(path: str) -> None:
 
 
 def cmd_float_error(args) -> int:
-    from .float_certify import box_in_model_order, certify_float_error
-    from .export.float_model import float_model_from_model
-    from .poly.box import parse_box
-    from .verify.precision import precision_named
     _refuse_onnx(args.model)
     precision = precision_named(args.precision)
     limits = limits_from_args(args)
@@ -47,17 +53,10 @@ def cmd_float_error(args) -> int:
     # a float file is run as stored (numpy converts it to the precision); a JSON model
     # is run with its weights rounded to the precision
     observed = float_model_from_model(ref) if reading else None
-    try:
-        result = certify_float_error(ref, args.claim, box, precision,
-                                     observed_model=observed, samples=args.samples,
-                                     seed=args.seed, limits=limits, timeout=args.timeout)
-    except InternalContradiction as exc:
-        message = " ".join(str(exc).split())
-        if args.json:
-            print(json.dumps({"verdict": "error", "exit_code": EXIT_INTERNAL,
-                              "error": message}, sort_keys=True))
-        print(f"exactformer: internal error: {message}", file=sys.stderr)
-        return EXIT_INTERNAL
+    # an InternalContradiction (the sampled error above the bound) exits 4 in main
+    result = certify_float_error(ref, args.claim, box, precision, observed_model=observed,
+                                 samples=args.samples, seed=args.seed, limits=limits,
+                                 timeout=args.timeout)
     summary = result.summary()
     summary["model"] = args.model
     summary["weights"] = (reading or f"exact model (JSON); each weight rounded to the "
@@ -65,7 +64,7 @@ def cmd_float_error(args) -> int:
                           "arithmetic) for the float run")
     label_float_reading(summary, reading, args)
     if args.json:
-        print(json.dumps(summary, sort_keys=True))
+        print_json(summary)
         return EXIT_PROVED
     exact = summary["exact_model"]
     same = ("the exact model equals the claim (" + exact["rung"] + "): the whole bound is "
@@ -97,10 +96,10 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "... (--json for all)"
 
 
-def register(subparsers) -> None:
-    """Add ``float-error`` to the exactformer command line."""
-    p = subparsers.add_parser(
-        "float-error", help="certified bound on |float model - polynomial| over a box, "
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add ``float-error``."""
+    p = sub.add_parser(
+        NAME, help="certified bound on |float model - polynomial| over a box, "
                             "float32 or float64")
     p.add_argument("model", metavar="FILE",
                    help="exactformer JSON model, or a float export (.npz, .pt); .onnx is "
@@ -117,9 +116,6 @@ def register(subparsers) -> None:
                         f"{MAX_SAMPLES}; the box corners are always added)")
     p.add_argument("--seed", type=bounded_int(0, 2**64 - 1), default=0,
                    help="seed of the sample points (default 0)")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_json_option(p)
     add_limit_options(p, "the claim text")
     p.set_defaults(func=cmd_float_error)
-
-
-__all__ = ["register"]

@@ -25,8 +25,8 @@ import warnings
 import numpy as np
 
 from ..errors import ExactformerError, ModelFormatError
-from .float_model import open_zip
-from .schema import FloatModel, parse_float_file
+from .zip_archive import open_zip
+from ..floats.schema import FloatModel, parse_float_file
 
 try:
     import torch

@@ -1,26 +1,28 @@
-"""`exactformer explain`: the step-by-step walk-through of a proof.
-
-It decides nothing new: it runs the same exact proof as `prove`, then reports the
-verdict together with the walk-through (terminal text, and optionally Markdown
-with SVG figures and a self-contained HTML file). Exit codes as everywhere:
-0 proved, 1 refuted, 2 bad input, 3 limit.
-"""
+"""``exactformer explain EXPR``: the step-by-step walk-through of a proof (terminal
+text, Markdown with SVG figures, one self-contained HTML file). It runs the same exact
+proof as ``prove``: exit 0 proved, 1 refuted, 2 bad input, 3 limit."""
 from __future__ import annotations
 
-import json
+import argparse
 import sys
 
-from . import api
-from .cli import (EXIT_PROVED, EXIT_REFUTED, add_common_options, add_construction_option,
-                  add_polynomial_argument,
-                  limits_from_args,
-                  non_negative_int, output_file, positive_int, verdict_line)
+from .. import api
+from ..poly import make_target
+from ..poly.box import parse_box
+from .common import (EXIT_PROVED, EXIT_REFUTED, add_common_options, add_construction_option,
+                     add_polynomial_argument, limits_from_args, non_negative_int, output_file,
+                     positive_int, print_json, verdict_line)
+
+
+
+NAME = "explain"
+
+
+EXAMPLES = ('exactformer explain "x**2*y - 1/3" --html report.html',)
 
 
 def cmd_explain(args) -> int:
-    from .poly import make_target
-    from .poly.box import parse_box
-    from .teach import check_drawable, explain
+    from ..teach import check_drawable, explain
     limits = limits_from_args(args)
     target = make_target(args.expr, variables=args.vars, params=args.params, limits=limits)
     plot_domain = default_box = None
@@ -39,7 +41,7 @@ def cmd_explain(args) -> int:
     if args.json:
         summary["written"] = report.written
         summary["consistent"] = report.narrative.consistent
-        print(json.dumps(summary, sort_keys=True))
+        print_json(summary)
     else:
         sys.stdout.write(report.text)
         for kind in ("markdown", "html"):
@@ -51,9 +53,9 @@ def cmd_explain(args) -> int:
     return EXIT_PROVED if result.proved else EXIT_REFUTED
 
 
-def register(subparsers) -> None:
-    """Add the `explain` subcommand."""
-    p = subparsers.add_parser("explain", help="walk through the proof step by step (terminal, "
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add ``explain``."""
+    p = sub.add_parser(NAME, help="walk through the proof step by step (terminal, "
                                               "Markdown, self-contained HTML)")
     add_polynomial_argument(p, 'target polynomial, e.g. "x**2*y + 3*y - 1"')
     add_common_options(p)

@@ -1,5 +1,6 @@
-"""The float64 form of a model: the exporter, the numpy forward pass, the .npz file, and
-the way back to the exact IR.
+"""The float64 form of a model: the exporter, the numpy forward pass, and the way back
+to the exact IR (the files holding it: :mod:`exactformer.formats.npz`,
+:mod:`exactformer.formats.torchscript`).
 
 What a float file means (its entries, shapes, activations, masks) is defined once, in
 :mod:`.schema`: the exporter builds a :class:`~.schema.FloatModel`, the reader parses a
@@ -15,12 +16,6 @@ the nearest fraction with at most that denominator (an approximation, said so).
 """
 from __future__ import annotations
 
-import io
-import json
-import math
-import struct
-import zipfile
-import zlib
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -33,9 +28,6 @@ from .schema import (FLOAT_FORMAT, FloatBlock, FloatFFN, FloatModel, entry_names
                      parse_float_file)
 
 MAX_FLOAT_ENTRIES = 50_000_000
-#: an .npz may unpack to at most this many bytes (checked before anything is unpacked)
-MAX_UNPACKED_BYTES = 8 * MAX_FLOAT_ENTRIES + (1 << 24)
-MAX_ZIP_MEMBERS = 100_000
 
 
 # ------------------------------------------------------------------ exact -> float
@@ -160,115 +152,6 @@ def float_forward(config, arrays=None, X=None) -> np.ndarray:
     return run_float(fm, X)
 
 
-# ------------------------------------------------------------------ the .npz file
-def save_npz(model: Model, path) -> dict:
-    """Write the float64 export as .npz (config as JSON text under ``__config__``)."""
-    config, arrays = arrays_from_model(model)
-    np.savez(path, __config__=np.array(json.dumps(config, sort_keys=True)), **arrays)
-    return config
-
-
-_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError,
-               zlib.error, EOFError, OSError, ValueError, struct.error, KeyError)
-
-
-def open_zip(data: bytes, what: str) -> zipfile.ZipFile:
-    """A zip archive whose declared unpacked size is within the limits (zipfile never
-    unpacks a member past its declared size, so this bounds what reading it can cost)."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        infos = zf.infolist()
-    except _ZIP_ERRORS as exc:
-        raise ModelFormatError(f"{what} is not a readable zip archive: "
-                               f"{_one_line(exc)}") from None
-    if len(infos) > MAX_ZIP_MEMBERS:
-        raise LimitExceeded(f"{what} has {len(infos)} zip members, above {MAX_ZIP_MEMBERS}")
-    total = sum(i.file_size for i in infos)
-    if total > MAX_UNPACKED_BYTES:
-        raise LimitExceeded(f"{what} would unpack to {total} bytes, above "
-                            f"{MAX_UNPACKED_BYTES}")
-    names = [i.filename for i in infos]
-    if len(set(names)) != len(names):
-        raise ModelFormatError(f"{what} has two zip members with the same name")
-    return zf
-
-
-def _one_line(exc) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _read_npy(raw: bytes, name: str) -> np.ndarray:
-    """One .npy member, parsed by hand so that nothing is allocated before the header's
-    shape and dtype are checked against the bytes really present (no pickles, ever)."""
-    f = io.BytesIO(raw)
-    try:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-        elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
-        else:
-            raise ValueError(f"unsupported .npy version {version}")
-    except (ValueError, SyntaxError, TypeError, EOFError, struct.error) as exc:
-        raise ModelFormatError(f"float file entry {name}: not a readable .npy array: "
-                               f"{_one_line(exc)}") from None
-    if dtype.hasobject or dtype.kind not in "fbU" or dtype.fields is not None \
-            or dtype.subdtype is not None:
-        raise ModelFormatError(f"float file entry {name}: dtype {dtype} is not allowed "
-                               "(weights are floats, masks booleans; no objects)")
-    if any(int(s) < 0 for s in shape):
-        raise ModelFormatError(f"float file entry {name}: header has a negative dimension "
-                               f"in shape {shape}")
-    count = math.prod(int(s) for s in shape)
-    if count * dtype.itemsize != len(raw) - f.tell():
-        raise ModelFormatError(f"float file entry {name}: header says shape {shape} of "
-                               f"{dtype} ({count * dtype.itemsize} bytes) but "
-                               f"{len(raw) - f.tell()} bytes follow (truncated or padded)")
-    a = np.frombuffer(raw, dtype=dtype, count=count, offset=f.tell())
-    return a.reshape(shape, order="F" if fortran else "C").copy()
-
-
-def load_npz(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
-    """(config, arrays) from the bytes of an .npz export, unvalidated (see
-    :func:`read_npz`). Only float/bool/text arrays are read; no pickles are loaded."""
-    zf = open_zip(data, "the .npz file")
-    arrays: dict[str, np.ndarray] = {}
-    for info in zf.infolist():
-        if not info.filename.endswith(".npy"):
-            raise ModelFormatError(f"float file entry {info.filename[:60]!r}: the .npz "
-                                   "holds a member that is not an .npy array")
-        name = info.filename[:-4]
-        try:
-            raw = zf.read(info)
-        except _ZIP_ERRORS as exc:
-            raise ModelFormatError(f"float file entry {name}: cannot be unpacked: "
-                                   f"{_one_line(exc)}") from None
-        arrays[name] = _read_npy(raw, name)
-    if "__config__" not in arrays:
-        raise ModelFormatError("the .npz file has no __config__ entry: not an exactformer export")
-    text = arrays.pop("__config__")
-    if text.dtype.kind != "U" or text.shape != ():
-        raise ModelFormatError("float file entry __config__: must be one JSON text")
-    for name, a in arrays.items():
-        if a.dtype.kind == "U":
-            raise ModelFormatError(f"float file entry {name}: holds text, not numbers")
-    try:
-        config = json.loads(str(text[()]))
-    except ValueError as exc:
-        raise ModelFormatError(f"float file entry __config__: not valid JSON: "
-                               f"{_one_line(exc)}") from None
-    except RecursionError:
-        raise ModelFormatError("float file entry __config__: not valid JSON: nested too "
-                               "deeply") from None
-    return config, arrays
-
-
-def read_npz(data: bytes) -> FloatModel:
-    """The validated :class:`FloatModel` an .npz file means."""
-    return parse_float_file(*load_npz(data))
-
-
 # ------------------------------------------------------------------ float -> exact
 @dataclass(frozen=True)
 class Reading:
@@ -372,6 +255,5 @@ def model_from_arrays(config: dict, arrays: dict[str, np.ndarray],
 
 
 __all__ = ["FLOAT_FORMAT", "MAX_FLOAT_ENTRIES", "Reading", "arrays_from_model",
-           "entry_names", "float_forward", "float_model_from_model", "load_npz",
-           "model_from_arrays", "model_from_float", "open_zip", "read_npz", "run_float",
-           "save_npz"]
+           "entry_names", "float_forward", "float_model_from_model", "model_from_arrays",
+           "model_from_float", "run_float"]

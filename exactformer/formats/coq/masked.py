@@ -29,7 +29,7 @@ non-integer weight, a score activation other than identity, an FFN, a full mask,
 readout entry that is not one coefficient symbol) is refused with a message, never
 rounded into something else.
 
->>> from exactformer.certificate import certificate_from_theorem
+>>> from exactformer.formats.certificate import certificate_from_theorem
 >>> from exactformer.theorem import prove_theorem
 >>> text = export_coq_masked(certificate_from_theorem(prove_theorem(1, 2)))
 >>> "cert_data = masked_data 1 2" in text and "masked_data_zero_error" in text
@@ -41,9 +41,9 @@ from fractions import Fraction
 from math import comb
 from pathlib import Path
 
-from . import checker
-from .coq import _comment_safe
-from .errors import CertificateError
+from ... import checker
+from .unrolled import _comment_safe
+from ...errors import CertificateError
 
 #: proofs/coq in a source checkout (None when the package runs without it)
 COQ_DIR = Path(__file__).resolve().parents[1] / "proofs" / "coq"
@@ -94,9 +94,9 @@ def is_generic_masked(cert: dict) -> bool:
 def _is_construction_a(cert: dict, d: int, n: int) -> bool:
     """The certificate's embedding and blocks equal those construction A builds for
     (d, n) (the readout is the route's own business)."""
-    from .errors import ExactformerError
-    from .model import model_from_json
-    from .theorem import generic_model
+    from ...errors import ExactformerError
+    from ..model_json import model_from_json
+    from ...theorem import generic_model
     try:
         model = model_from_json(cert["model"])
         reference, _ = generic_model(d, n)

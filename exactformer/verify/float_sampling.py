@@ -16,9 +16,9 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..poly.box import Box
-from ..verify.precision import Precision, float_inside, round_to
-from .float_model import run_float
-from .schema import FloatModel
+from .precision import Precision, float_inside, round_to
+from ..floats.forward import run_float
+from ..floats.schema import FloatModel
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
 MAX_CORNER_DIMENSION = 12

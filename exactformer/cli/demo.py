@@ -1,0 +1,25 @@
+"""``exactformer demo``: a few instructive proofs, in seconds."""
+from __future__ import annotations
+
+import argparse
+
+from ..demo import run_demo
+from .common import add_json_option
+
+
+
+NAME = "demo"
+
+
+EXAMPLES = ("exactformer demo", "exactformer demo --json")
+
+
+def cmd_demo(args) -> int:
+    return run_demo(json_output=args.json)
+
+
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add ``demo``."""
+    p = sub.add_parser(NAME, help="run a few instructive proofs")
+    add_json_option(p)
+    p.set_defaults(func=cmd_demo)
