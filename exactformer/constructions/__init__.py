@@ -16,7 +16,6 @@ from .relu import build_relu
 from .softmax import build_softmax
 
 
-
 class Builder(Protocol):
     """A construction: target -> model (degree defaults to the target's degree)."""
 
@@ -31,8 +30,9 @@ class BoxBuilder(Protocol):
                  limits: Limits = DEFAULT_LIMITS, box: Box | None = None) -> Model: ...
 
 
-CONSTRUCTIONS: dict[str, Builder] = {"masked": build_masked, "softmax": build_softmax, "relu": build_relu,
-                 "logdepth": build_logdepth, "dense-softmax": build_dense_softmax}
+CONSTRUCTIONS: dict[str, Builder] = {
+    "masked": build_masked, "softmax": build_softmax, "relu": build_relu,
+    "logdepth": build_logdepth, "dense-softmax": build_dense_softmax}
 
 
 def build_model(target: Target, construction: str = "masked", degree: int | None = None,

@@ -14,8 +14,8 @@ from .tokens import MonomialTokens
 
 XIN, ONE, M = 0, 1, 2
 
+#: Sparse matrix entries (row, column) -> value, as ``ExactMatrix.from_dict`` takes them.
 Entries = dict[tuple[int, int], Fraction | int]
-"""Sparse matrix entries (row, column) -> value, as ``ExactMatrix.from_dict`` takes them."""
 
 
 def monomial_embedding(tokens: MonomialTokens, width: int,

@@ -11,12 +11,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..poly.box import Box
 from .card import summary_card
 from .figures import (MAX_PLOT_BOUND, Figure, all_figures, drawable_part, exact_samples,
                       too_large_to_draw)
 from .formula import Formula
 from .narrative import DEFAULT_MAX_SHOWN, Narrative, ResultLike, build_narrative
-from ..poly.box import Box
 from .render_html import render_html, render_html_fragment
 from .render_markdown import render_markdown
 from .render_text import render_text
