@@ -19,7 +19,7 @@ import re
 import time
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import Any, Sequence
 
 from ..constructions import build_model
 from ..errors import LimitExceeded, ParseError
@@ -27,7 +27,7 @@ from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Model
 from ..poly import Target
 from ..verify import Verdict, verify_identity
-from .certify import (Bound, certified_bound, check_order, check_seconds, confirm_bound,
+from .certify import (Bound, Point, certified_bound, check_order, check_seconds, confirm_bound,
                       decimal_up, grid_errors, grid_side, sampled_error, worst_sample)
 from .chebyshev import Approximant, exact_approximant, format_polynomial
 from .functions import FUNCTIONS, Function, NotBounded, parse_function
@@ -47,6 +47,11 @@ MAX_INITIAL_BOXES = 4096
 #: Largest number of digits of an exact coefficient of the approximant p(x)
 #: (below Python's 4300-digit limit on int -> str, so p can always be printed).
 MAX_COEFFICIENT_DIGITS = 4000
+
+#: A domain end point as a caller may give it (each one checked by :func:`check_end`).
+EndPoint = Fraction | int | float | str
+#: A box: 'a,b' (every variable), 'a,b;c,d;...' (one per variable), or (a, b) pairs.
+DomainSpec = str | Sequence[Sequence[EndPoint]]
 
 
 def parse_rational(text: str, what: str = "number") -> Fraction:
@@ -98,7 +103,7 @@ def _digits(n: int) -> int:
     return k + 1
 
 
-def check_end(value, text: str | None = None) -> Fraction:
+def check_end(value: object, text: str | None = None) -> Fraction:
     """A domain end point as an exact rational: finite, |value| <= MAX_END, numerator and
     denominator of at most MAX_END_DIGITS digits. ``text`` (the input) names it in errors,
     never the possibly huge value itself.
@@ -113,7 +118,8 @@ def check_end(value, text: str | None = None) -> Fraction:
     if isinstance(value, float) and not math.isfinite(value):
         raise ParseError(f"domain end point {value!r} is not a finite number")
     try:
-        q = Fraction(value)
+        # any type Fraction() does not take raises TypeError here
+        q: Fraction = Fraction(value)  # type: ignore[call-overload]
     except (TypeError, ValueError, OverflowError, ZeroDivisionError):
         raise ParseError(f"domain end point {str(value)[:40]!r} is not a rational number") from None
     shown = text if text is not None else (f"{float(q):.6g}" if abs(q) < 10**300 else
@@ -126,7 +132,8 @@ def check_end(value, text: str | None = None) -> Fraction:
     return q
 
 
-def check_interval(a: Fraction, b: Fraction, text: str | None = None) -> tuple:
+def check_interval(a: Fraction, b: Fraction,
+                   text: str | None = None) -> tuple[Fraction, Fraction]:
     """(a, b) if a < b and b - a >= MIN_WIDTH (narrower boxes make p's coefficients in x,
     which scale like width^-n, unprintably large)."""
     shown = text if text is not None else f"{float(a):.6g},{float(b):.6g}"
@@ -138,7 +145,7 @@ def check_interval(a: Fraction, b: Fraction, text: str | None = None) -> tuple:
     return a, b
 
 
-def check_box(domain, d: int) -> tuple[tuple[Fraction, Fraction], ...]:
+def check_box(domain: DomainSpec, d: int) -> tuple[tuple[Fraction, Fraction], ...]:
     """The box from a --domain string or a sequence of d pairs (each end checked)."""
     if isinstance(domain, str):
         return parse_domain(domain, d)
@@ -157,7 +164,7 @@ def check_box(domain, d: int) -> tuple[tuple[Fraction, Fraction], ...]:
     return tuple(box)
 
 
-def _check_int(value, what: str, low: int, high: int, limit: bool = True) -> int:
+def _check_int(value: object, what: str, low: int, high: int, limit: bool = True) -> int:
     """``value`` if it is an int in [low, high]; above high is a LimitExceeded (exit 3)
     when ``limit``, else a ParseError."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -193,10 +200,10 @@ class ApproxResult:
     verdict: Verdict
     bound: Bound
     sampled: float
-    sampled_at: tuple
+    sampled_at: Point | None     # where the sampled error was largest (None: all 0)
     seconds: float
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         m, a = self.model, self.approximant
         return {
             **self.verdict.to_json(),
@@ -221,7 +228,7 @@ class ApproxResult:
         }
 
 
-def approximate(text: str, degree: int, domain: str | Sequence = "-1,1",
+def approximate(text: str, degree: int, domain: DomainSpec = "-1,1",
                 variables: Sequence[str] | None = None, bits: int = 64,
                 budget: int | None = None, bound_seconds: float = 20.0,
                 order: int | None = None, samples: int = 2000,

@@ -36,16 +36,16 @@ import math
 import time
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import Iterable, Mapping, Sequence
 
 import mpmath
 from mpmath import iv
 
 from ..errors import InternalContradiction, LimitExceeded, ParseError
-from .chebyshev import Approximant
-from .functions import (Function, IntervalAlgebra, MpfAlgebra, NotBounded, exact_ends,
-                        interval, interval_precision)
-from .taylor import NoTaylor, TaylorAlgebra
+from .chebyshev import Approximant, Monomial
+from .functions import (Function, Interval, IntervalAlgebra, Mpf, MpfAlgebra, NotBounded,
+                        exact_ends, interval, interval_precision)
+from .taylor import NoTaylor, Series, TaylorAlgebra
 
 #: Largest Taylor order K of the bound.
 MAX_ORDER = 256
@@ -53,6 +53,9 @@ MAX_ORDER = 256
 MAX_TAYLOR_TERMS = 25_000
 
 SubBox = tuple[tuple[Fraction, Fraction], ...]   # per axis (centre, radius), t-space
+Point = tuple[Fraction, ...]
+#: (x, |f(x) - p(x)|) at a sample point x, the error an mpmath float.
+Sample = tuple[Point, Mpf]
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,8 @@ def _dyadic(c: Fraction) -> tuple[int, int]:
     return c.numerator, m
 
 
-def shift_polynomial(numerators: dict, exponent: int, d: int,
-                     centre: Sequence[Fraction]) -> tuple[dict, int]:
+def shift_polynomial(numerators: Mapping[Monomial, int], exponent: int, d: int,
+                     centre: Sequence[Fraction]) -> tuple[dict[Monomial, int], int]:
     """P(c + h) from P(t), exactly, with integers: P is {beta: N_beta} standing for
     sum N_beta t^beta / 2^exponent, c a point with binary-fraction coordinates; the
     result is ({beta: M_beta}, exponent') with P(c + h) = sum M_beta h^beta / 2^exponent'.
@@ -107,11 +110,11 @@ def shift_polynomial(numerators: dict, exponent: int, d: int,
         C, m = _dyadic(Fraction(centre[axis]))
         if C == 0:
             continue
-        lines: dict = {}
+        lines: dict[Monomial, dict[int, int]] = {}
         for mon, v in coeffs.items():
             lines.setdefault(mon[:axis] + mon[axis + 1:], {})[mon[axis]] = v
         D = max(mon[axis] for mon in coeffs) if coeffs else 0
-        out = {}
+        out: dict[Monomial, int] = {}
         for key, line in lines.items():
             a = [line.get(k, 0) << (m * (D - k)) for k in range(D + 1)]
             for i in range(D):
@@ -137,7 +140,7 @@ def _cheb_weights(K: int) -> list[list[int]]:
     return out
 
 
-def chebyshev_sup_bound(coeffs: dict, d: int, K: int) -> Fraction:
+def chebyshev_sup_bound(coeffs: Mapping[Monomial, Fraction], d: int, K: int) -> Fraction:
     """sum_gamma |b_gamma| where sum_beta g_beta s^beta = sum_gamma b_gamma T_gamma(s):
     an upper bound on the polynomial's sup over [-1, 1]^d since |T_j| <= 1 there.
 
@@ -152,19 +155,19 @@ def chebyshev_sup_bound(coeffs: dict, d: int, K: int) -> Fraction:
     ints = {m: int(v * L) for m, v in coeffs.items() if v}
     W = _cheb_weights(K)
     for axis in range(d):
-        out: dict = {}
-        for mon, v in ints.items():
+        out: dict[Monomial, int] = {}
+        for mon, n in ints.items():
             k = mon[axis]
             row = W[k]
             shift = K - k
             for j in range(k % 2, k + 1, 2):
                 key = mon[:axis] + (j,) + mon[axis + 1:]
-                out[key] = out.get(key, 0) + ((v * row[j]) << shift)
+                out[key] = out.get(key, 0) + ((n * row[j]) << shift)
         ints = out
     return Fraction(sum(abs(v) for v in ints.values()), L << (K * d))
 
 
-def _checked_count(value, name: str, lo: int, what: str, top: int) -> int:
+def _checked_count(value: object, name: str, lo: int, what: str, top: int) -> int:
     """``value`` if it is an int in [lo, top]: ParseError below (or not an int),
     LimitExceeded above."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -177,7 +180,7 @@ def _checked_count(value, name: str, lo: int, what: str, top: int) -> int:
     return value
 
 
-def check_order(order, d: int) -> int:
+def check_order(order: object, d: int) -> int:
     """``order`` itself if it is a valid Taylor order K for ``d`` variables.
 
     K >= 0 is required for soundness: the Taylor form splits f's series into the
@@ -189,8 +192,8 @@ def check_order(order, d: int) -> int:
     >>> check_order(3, 2)
     3
     """
-    _checked_count(order, "order", 0, f"the Taylor order K of the bound, 0 <= K <= {MAX_ORDER}",
-                   MAX_ORDER)
+    order = _checked_count(order, "order", 0,
+                           f"the Taylor order K of the bound, 0 <= K <= {MAX_ORDER}", MAX_ORDER)
     if math.comb(order + d, d) > MAX_TAYLOR_TERMS:
         raise LimitExceeded(f"order {order} in {d} variables needs {math.comb(order + d, d)} "
                             f"Taylor coefficients, more than the limit {MAX_TAYLOR_TERMS}")
@@ -198,7 +201,7 @@ def check_order(order, d: int) -> int:
 
 
 class _Certifier:
-    def __init__(self, fn: Function, approx: Approximant, order: int):
+    def __init__(self, fn: Function, approx: Approximant, order: int) -> None:
         check_order(order, len(approx.box))
         self.fn = fn
         self.d = len(approx.box)
@@ -209,7 +212,7 @@ class _Certifier:
         self.K = order
         self.algebra = IntervalAlgebra()
 
-    def _x_interval(self, i: int, lo: Fraction, hi: Fraction):
+    def _x_interval(self, i: int, lo: Fraction, hi: Fraction) -> Interval:
         a = interval(self.mids[i] + self.halves[i] * lo)
         b = interval(self.mids[i] + self.halves[i] * hi)
         return iv.mpf([a.a, b.b])
@@ -221,9 +224,9 @@ class _Certifier:
         radii = [r for _, r in box]
         Pn, E = shift_polynomial(self.P, self.bits, d, centre)
         Pc = {m: Fraction(v, 1 << E) for m, v in Pn.items()}
-        rpow: dict = {}
+        rpow: dict[Monomial, Fraction] = {}
 
-        def r_to(beta):
+        def r_to(beta: Monomial) -> Fraction:
             if beta not in rpow:
                 v = Fraction(1)
                 for r, e in zip(radii, beta):
@@ -241,7 +244,7 @@ class _Certifier:
         best = max(abs(lo - p0), abs(hi - p0)) + tail
         try:
             alg = TaylorAlgebra(d, K)
-            at_c = [alg.variable(i, interval(self.mids[i] + self.halves[i] * c),
+            at_c: list[Series] = [alg.variable(i, interval(self.mids[i] + self.halves[i] * c),
                                  interval(self.halves[i])) for i, c in enumerate(centre)]
             on_b = [alg.variable(i, xs[i], interval(self.halves[i])) for i in range(d)]
             Fc = self.fn.evaluate(alg, at_c)
@@ -250,7 +253,7 @@ class _Certifier:
             return best, False
         # |f - P| <= |sum_{|b|<K} mid_b h^b| + sum_{|b|<K} rad_b r^b
         #            + sum_{|b|=K} |f_b(B) - P_b(c)| r^b + sum_{|b|>K} |P_b(c)| r^b
-        fixed: dict = {}
+        fixed: dict[Monomial, Fraction] = {}
         loose = Fraction(0)
         for m in set(Fc) | set(FB) | set(Pc):
             k = sum(m)
@@ -310,11 +313,12 @@ def certified_bound(fn: Function, approx: Approximant, order: int | None = None,
     if initial < 1 or initial & (initial - 1):
         raise ValueError("initial must be a power of 2 (sub-box centres are binary fractions)")
     cert = _Certifier(fn, approx, K)
-    heap: list = []
+    # (-bound, tie-breaker, sub-box, Taylor form used, why it could not be enclosed)
+    heap: list[tuple[float | Fraction, int, SubBox, bool, str]] = []
     counter = itertools.count()
     evaluations = 0
     taylor_count = 0
-    failures: dict = {}
+    failures: dict[SubBox, str] = {}
     with interval_precision():
         r0 = Fraction(1, initial)
         centres = [-1 + r0 * (2 * j + 1) for j in range(initial)]
@@ -372,7 +376,7 @@ MAX_SAMPLE_POINTS = 100_000
 MAX_SAMPLE_WORK = 3_000_000
 
 
-def check_seconds(seconds, what: str = "bound seconds (--bound-seconds)") -> float:
+def check_seconds(seconds: object, what: str = "bound seconds (--bound-seconds)") -> float:
     """``seconds`` as a float if it is a finite number in (0, MAX_SECONDS]: NaN would
     never compare as spent, and infinity never ends."""
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float, Fraction)):
@@ -414,17 +418,20 @@ def grid_work(approx: Approximant, q: int) -> int:
                for k in range(d))
 
 
-def _exact_grid_values(approx: Approximant, q: int) -> tuple[dict, int]:
+def _exact_grid_values(approx: Approximant,
+                       q: int) -> tuple[dict[tuple[int, ...], int], int]:
     """P at every point of the q^d grid of t-space, exactly, as ({index: V}, S) with
     P(t) = V / S: with t_j = (2j - (q-1))/(q-1), V = sum_beta N_beta prod_i a_i^beta_i
     (q-1)^(n - beta_i) and S = 2^bits (q-1)^(n d); tensor contraction one axis at a time
     (last axis first), the powers made per grid coordinate (memory O(n) for them)."""
     d, n, D = len(approx.box), approx.degree, q - 1
     d_pow = [D**k for k in range(n + 1)]
-    table = {(beta, ()): k for beta, k in approx.numerators.items()}
+    # (the exponents left to contract, the grid index made so far) -> integer value
+    table: dict[tuple[Monomial, tuple[int, ...]], int] = {
+        (beta, ()): k for beta, k in approx.numerators.items()}
     for _ in range(d):
         used = sorted({beta[-1] for beta, _ in table})
-        new: dict = {}
+        new: dict[tuple[Monomial, tuple[int, ...]], int] = {}
         for j in range(q):
             a = 2 * j - D
             pw = {e: a**e * d_pow[n - e] for e in used}
@@ -436,7 +443,7 @@ def _exact_grid_values(approx: Approximant, q: int) -> tuple[dict, int]:
 
 
 def grid_errors(fn: Function, approx: Approximant, count: int = 2000,
-                dps: int = 40) -> list[tuple[tuple[Fraction, ...], object]]:
+                dps: int = 40) -> list[Sample]:
     """(x, |f(x) - p(x)|) at every point x of a regular grid of about ``count`` points
     of the box, its corners included: p(x) computed exactly (rational) and rounded
     once, f(x) in mpmath at ``dps`` digits, so each error is correct to about ``dps``
@@ -455,7 +462,7 @@ def grid_errors(fn: Function, approx: Approximant, count: int = 2000,
     axis = [Fraction(-1) + Fraction(2 * j, q - 1) for j in range(q)]
     values, scale = _exact_grid_values(approx, q)
     mp_scale = ctx.mpf(scale)
-    out = []
+    out: list[Sample] = []
     for idx in itertools.product(range(q), repeat=d):
         x = tuple(mids[i] + halves[i] * axis[j] for i, j in enumerate(idx))
         p = ctx.mpf(values.get(idx, 0)) / mp_scale
@@ -464,15 +471,17 @@ def grid_errors(fn: Function, approx: Approximant, count: int = 2000,
 
 
 def sampled_error(fn: Function, approx: Approximant, count: int = 2000,
-                  dps: int = 40) -> tuple[float, tuple]:
+                  dps: int = 40) -> tuple[float, Point | None]:
     """max |f - p| over a grid of about ``count`` points (mpmath at ``dps`` digits):
     numerical evidence of the error, a lower estimate of the sup, not a bound."""
     return worst_sample(grid_errors(fn, approx, count, dps))
 
 
-def worst_sample(errors) -> tuple[float, tuple]:
-    """(the largest sampled error as a float, where it was found)."""
-    worst, where = 0, None
+def worst_sample(errors: Iterable[Sample]) -> tuple[float, Point | None]:
+    """(the largest sampled error as a float, where it was found; None when no error
+    is above 0)."""
+    worst: Mpf = 0
+    where: Point | None = None
     for x, err in errors:
         if err > worst:
             worst, where = err, x
@@ -483,7 +492,7 @@ def worst_sample(errors) -> tuple[float, tuple]:
 CONFIRM_PREC = 256
 
 
-def error_lower_bound(fn: Function, approx: Approximant, x) -> Fraction | None:
+def error_lower_bound(fn: Function, approx: Approximant, x: Point) -> Fraction | None:
     """A rigorous lower bound on |f(x) - p(x)| at the rational point x: f(x) enclosed
     by interval arithmetic at CONFIRM_PREC bits (outward rounding), p(x) exact; the
     distance from p(x) to the enclosure. None where f(x) cannot be enclosed."""
@@ -496,7 +505,7 @@ def error_lower_bound(fn: Function, approx: Approximant, x) -> Fraction | None:
     return max(Fraction(0), lo - p, p - hi)
 
 
-def confirm_bound(fn: Function, approx: Approximant, bound: Fraction, errors,
+def confirm_bound(fn: Function, approx: Approximant, bound: Fraction, errors: Iterable[Sample],
                   dps: int = 40) -> None:
     """Raise InternalContradiction if some sampled error exceeds the certified bound.
 

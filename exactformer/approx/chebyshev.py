@@ -18,15 +18,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import Iterator, Mapping, Sequence
 
 import mpmath
 from mpmath.libmp import to_rational
 
 from ..poly.monomials import graded_monomials
-from .functions import Function, MpfAlgebra
+from .functions import Function, Mpf, MpfAlgebra
 
 Box = tuple[tuple[Fraction, Fraction], ...]
+Monomial = tuple[int, ...]
 
 
 def chebyshev_T(k: int) -> list[int]:
@@ -55,8 +56,8 @@ class Approximant:
     box: Box
     degree: int
     bits: int
-    numerators: dict          # beta -> int (coefficients of P in t, times 2^bits)
-    terms: dict               # alpha -> Fraction (coefficients of p in x)
+    numerators: dict[Monomial, int]      # beta -> coefficient of P in t, times 2^bits
+    terms: dict[Monomial, Fraction]      # alpha -> coefficient of p in x
 
     def value(self, point: Sequence[Fraction]) -> Fraction:
         """p(point) exactly (a rational point)."""
@@ -71,27 +72,28 @@ class Approximant:
 
     def value_t(self, t: Sequence[Fraction]) -> Fraction:
         """P(t) exactly, in the normalised coordinates t in [-1, 1]^d."""
-        total = 0
+        total: Fraction | int = 0
         for beta, k in self.numerators.items():
-            v = k
+            v: Fraction | int = k
             for ti, e in zip(t, beta):
                 if e:
                     v *= Fraction(ti) ** e
             total += v
-        return Fraction(total) / 2**self.bits
+        value: Fraction = Fraction(total) / 2**self.bits   # int ** int is typed Any
+        return value
 
     def polynomial_string(self) -> str:
         """p(x) as text that :func:`exactformer.poly.make_target` reads back exactly."""
         return format_polynomial(self.variables, self.terms)
 
 
-def format_polynomial(variables: Sequence[str], terms: dict) -> str:
+def format_polynomial(variables: Sequence[str], terms: Mapping[Monomial, Fraction]) -> str:
     """Exact text of sum_alpha c_alpha x^alpha, graded order, e.g. ``3/7*x**2*y - 1/5``.
 
     >>> format_polynomial(("x", "y"), {(0, 0): Fraction(-1, 5), (2, 1): Fraction(3, 7)})
     '-1/5 + 3/7*x**2*y'
     """
-    parts = []
+    parts: list[str] = []
     for alpha in sorted(terms, key=lambda m: (sum(m), tuple(-e for e in m))):
         c = terms[alpha]
         if not c:
@@ -107,7 +109,8 @@ def format_polynomial(variables: Sequence[str], terms: dict) -> str:
     return "".join(parts) or "0"
 
 
-def chebyshev_coefficients(fn: Function, box: Box, n: int, dps: int = 40) -> dict:
+def chebyshev_coefficients(fn: Function, box: Box, n: int,
+                           dps: int = 40) -> dict[Monomial, Mpf]:
     """Tensor-product Chebyshev interpolation coefficients c_alpha (mpf), |alpha| <= n."""
     d = len(box)
     alg = MpfAlgebra(dps)
@@ -118,7 +121,7 @@ def chebyshev_coefficients(fn: Function, box: Box, n: int, dps: int = 40) -> dic
     halves = [Fraction(b - a, 2) for a, b in box]
     # the nodes, rounded to rationals (the interpolant is only numerical anyway)
     qnodes = [_to_fraction(t) for t in nodes]
-    grid = {}
+    grid: dict[Monomial, Mpf] = {}
     for idx in _indices(d, m):
         point = [mids[i] + halves[i] * qnodes[j] for i, j in enumerate(idx)]
         grid[idx] = fn.value_at(alg, point)
@@ -126,7 +129,7 @@ def chebyshev_coefficients(fn: Function, box: Box, n: int, dps: int = 40) -> dic
                for k in range(m)]
     # DCT along each axis in turn: c_k = (2 - [k = 0]) / m * sum_j v_j cos(...)
     for axis in range(d):
-        new = {}
+        new: dict[Monomial, Mpf] = {}
         for idx in grid:
             if idx[axis] != 0:
                 continue
@@ -138,13 +141,13 @@ def chebyshev_coefficients(fn: Function, box: Box, n: int, dps: int = 40) -> dic
     return {alpha: grid[alpha] for alpha in graded_monomials(d, n)}
 
 
-def _to_fraction(value) -> Fraction:
+def _to_fraction(value: Mpf) -> Fraction:
     """The exact value of a (finite) mpmath float."""
     p, q = to_rational(value._mpf_)
     return Fraction(int(p), int(q))
 
 
-def _indices(d: int, m: int):
+def _indices(d: int, m: int) -> Iterator[Monomial]:
     if d == 0:
         yield ()
         return
@@ -165,9 +168,9 @@ def exact_approximant(fn: Function, box: Box, n: int, bits: int = 64,
     ks = {alpha: k for alpha, k in ks.items() if k}
     T = [chebyshev_T(k) for k in range(n + 1)]
     # P(t) in monomials of t, integer coefficients (over 2^bits)
-    numerators: dict = {}
+    numerators: dict[Monomial, int] = {}
     for alpha, k in ks.items():
-        partial = {(): k}
+        partial: dict[Monomial, int] = {(): k}
         for e in alpha:
             partial = {mon + (j,): v * c for mon, v in partial.items()
                        for j, c in enumerate(T[e]) if c}
@@ -189,14 +192,14 @@ def exact_approximant(fn: Function, box: Box, n: int, bits: int = 64,
                 nxt[j + 1] += c * lin[1]
             table.append(nxt)
         powers.append(table)
-    terms: dict = {}
+    terms: dict[Monomial, Fraction] = {}
     denom = Fraction(1, 2**bits)
     for beta, v in numerators.items():
-        partial = {(): Fraction(v) * denom}
+        exact: dict[Monomial, Fraction] = {(): Fraction(v) * denom}
         for i, e in enumerate(beta):
-            partial = {mon + (j,): w * c for mon, w in partial.items()
-                       for j, c in enumerate(powers[i][e]) if c}
-        for mon, w in partial.items():
+            exact = {mon + (j,): w * c for mon, w in exact.items()
+                     for j, c in enumerate(powers[i][e]) if c}
+        for mon, w in exact.items():
             terms[mon] = terms.get(mon, Fraction(0)) + w
     terms = {m: c for m, c in terms.items() if c}
     return Approximant(fn.variables, tuple(box), n, bits, numerators, terms)

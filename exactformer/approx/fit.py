@@ -23,7 +23,7 @@ import re
 import time
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import Any, Sequence
 
 from ..constructions import build_model
 from ..errors import InternalContradiction, LimitExceeded, ParseError
@@ -32,7 +32,7 @@ from ..model import Model
 from ..poly import Target, graded_monomials
 from ..poly.names import check_identifier
 from ..verify import Verdict, verify_identity
-from .chebyshev import format_polynomial
+from .chebyshev import Monomial, format_polynomial
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,4})?(?:/\d+)?\Z", re.ASCII)
 #: Largest number of data rows read.
@@ -155,7 +155,7 @@ class FitResult:
     degree: int
     method: str
     exact: bool
-    coefficients: dict           # alpha -> Fraction
+    coefficients: dict[Monomial, Fraction]     # alpha -> fitted coefficient
     target: Target
     model: Model
     verdict: Verdict
@@ -164,7 +164,7 @@ class FitResult:
     max_abs_residual: Fraction | float
     seconds: float
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         m = self.model
         rss = self.residual_sum_of_squares
         return {
@@ -189,7 +189,7 @@ class FitResult:
         }
 
 
-def design_row(point: Sequence[Fraction], monomials) -> list[Fraction]:
+def design_row(point: Sequence[Fraction], monomials: Sequence[Monomial]) -> list[Fraction]:
     """[x^alpha for alpha in monomials] at one point (exact)."""
     out = []
     for alpha in monomials:
@@ -201,7 +201,8 @@ def design_row(point: Sequence[Fraction], monomials) -> list[Fraction]:
     return out
 
 
-def _exact_lstsq(rows, ys, monomials) -> tuple[list[Fraction], int]:
+def _exact_lstsq(rows: Sequence[Sequence[Fraction]], ys: Sequence[Fraction],
+                 monomials: Sequence[Monomial]) -> tuple[list[Fraction], int]:
     from sympy import QQ
     from sympy.polys.matrices import DomainMatrix
     N = len(monomials)
@@ -217,7 +218,8 @@ def _exact_lstsq(rows, ys, monomials) -> tuple[list[Fraction], int]:
     return [Fraction(int(sol[i, 0].p), int(sol[i, 0].q)) for i in range(N)], rank
 
 
-def _float_lstsq(rows, ys, monomials) -> tuple[list[Fraction], int, float, float]:
+def _float_lstsq(rows: Sequence[Sequence[Fraction]], ys: Sequence[Fraction],
+                 monomials: Sequence[Monomial]) -> tuple[list[Fraction], int, float, float]:
     import numpy as np
     try:
         [float(v) for r in rows for v in r] + [float(v) for v in ys]
@@ -262,6 +264,8 @@ def fit(dataset: Dataset, degree: int, method: str = "auto",
     if rows < N:
         raise ParseError(f"{rows} data rows cannot determine {N} readout weights "
                          f"(degree {degree} in {d} variables): give at least {N} rows")
+    rss: Fraction | float     # exact for the exact method, float64 for the float one
+    worst: Fraction | float
     if method == "exact":
         coeffs, rank = _exact_lstsq(dataset.inputs, dataset.outputs, monomials)
         label = "exact rational least squares (normal equations solved over QQ)"
@@ -290,14 +294,15 @@ def fit(dataset: Dataset, degree: int, method: str = "auto",
                      verdict, rank, rss, worst, time.perf_counter() - start)
 
 
-def _check_result_size(values, what: str) -> None:
+def _check_result_size(values: Sequence[Fraction | float], what: str) -> None:
     for v in values:
         if _too_many_digits(Fraction(v), MAX_RESULT_DIGITS):
             raise LimitExceeded(f"{what} has more than {MAX_RESULT_DIGITS} digits (data "
                                 "values with many digits): round the data or use --float")
 
 
-def confirm_optimum(rows, residuals, monomials) -> None:
+def confirm_optimum(rows: Sequence[Sequence[Fraction]], residuals: Sequence[Fraction],
+                    monomials: Sequence[Monomial]) -> None:
     """Raise InternalContradiction unless the exact residuals r = y - Phi c satisfy the
     normal equations Phi^T r = 0 exactly: that is what makes c THE least-squares
     optimum that the output claims (and, with r = 0, an exact interpolation)."""

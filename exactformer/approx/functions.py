@@ -23,7 +23,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import (Any, Callable, Iterator, Mapping, Protocol, Sequence, TypeAlias, TypeVar,
+                    cast)
 
 import mpmath
 from mpmath import iv
@@ -44,6 +45,32 @@ MAX_LOG2 = 1000
 #: Working precision of the interval arithmetic, in bits.
 INTERVAL_PREC = 106
 
+# mpmath ships no type information, so its numbers are Any to the type checker; the
+# aliases name what a value is for the reader.
+Mpf: TypeAlias = Any        #: an mpmath multiprecision float (``mpmath.mpf``)
+Interval: TypeAlias = Any   #: an mpmath interval (``mpmath.iv.mpf``), outward rounded
+
+V = TypeVar("V")
+
+
+class Algebra(Protocol[V]):
+    """What the evaluator needs of a value type V: numbers, the constants pi and E,
+    the field operations, integer powers and the whitelisted functions."""
+
+    def num(self, value: Fraction) -> V: ...
+    def const(self, name: str) -> V: ...
+    def add(self, a: V, b: V) -> V: ...
+    def neg(self, a: V) -> V: ...
+    def mul(self, a: V, b: V) -> V: ...
+    def div(self, a: V, b: V) -> V: ...
+    def powi(self, a: V, e: int) -> V: ...
+    def f_exp(self, a: V) -> V: ...
+    def f_log(self, a: V) -> V: ...
+    def f_sin(self, a: V) -> V: ...
+    def f_cos(self, a: V) -> V: ...
+    def f_sqrt(self, a: V) -> V: ...
+    def f_abs(self, a: V) -> V: ...
+
 
 class NotBounded(ExactformerError, ValueError):
     """The function cannot be enclosed on (part of) the box: a pole, log or sqrt of
@@ -58,12 +85,12 @@ class Function:
     tree: Node
     variables: tuple[str, ...]
 
-    def evaluate(self, algebra, point: Sequence):
+    def evaluate(self, algebra: Algebra[V], point: Sequence[V]) -> V:
         """The value of the function at ``point`` (one value per variable) in ``algebra``."""
         env = dict(zip(self.variables, point))
         return _eval(self.tree, algebra, env)
 
-    def value_at(self, algebra: "MpfAlgebra", point: Sequence[Fraction]):
+    def value_at(self, algebra: "MpfAlgebra", point: Sequence[Fraction]) -> Mpf:
         """The value at a rational point in mpmath; NotBounded names the point if f is
         undefined there or its value is not a finite number of moderate size."""
         where = ", ".join(f"{v}={float(x):.6g}" for v, x in zip(self.variables, point))
@@ -104,7 +131,7 @@ def parse_function(text: str, variables: Sequence[str] | None = None,
     return Function(text, tree, order)
 
 
-def _check(node: Node, names: set, count: list) -> int:
+def _check(node: Node, names: set[str], count: list[int]) -> int:
     count[0] += 1
     if count[0] > MAX_NODES:
         raise LimitExceeded(f"function has more than {MAX_NODES} nodes")
@@ -145,13 +172,13 @@ def _integer_exponent(node: Node) -> int:
     if exp[0] != "num" or exp[1].denominator != 1:
         raise ParseError(f"{describe(node)}: the exponent must be an integer constant "
                          "(use sqrt for square roots)")
-    value = sign * int(exp[1])
+    value: int = sign * int(exp[1])
     if abs(value) > MAX_EXPONENT:
         raise LimitExceeded(f"{describe(node)}: |exponent| above the limit {MAX_EXPONENT}")
     return value
 
 
-def _eval(node: Node, alg, env: dict):
+def _eval(node: Node, alg: Algebra[V], env: Mapping[str, V]) -> V:
     kind = node[0]
     if kind == "num":
         return alg.num(node[1])
@@ -176,68 +203,69 @@ def _eval(node: Node, alg, env: dict):
     if kind == "pow":
         return alg.powi(_eval(node[1], alg, env), _integer_exponent(node))
     if kind == "call":
-        return getattr(alg, "f_" + node[1])(_eval(node[2], alg, env))
+        function = cast(Callable[[V], V], getattr(alg, "f_" + node[1]))
+        return function(_eval(node[2], alg, env))
     raise ParseError(f"unsupported expression {describe(node)}")  # pragma: no cover
 
 
 class MpfAlgebra:
     """mpmath floats at ``dps`` digits (numerical evidence, not rigorous)."""
 
-    def __init__(self, dps: int = 40):
-        self.ctx = mpmath.MPContext()
+    def __init__(self, dps: int = 40) -> None:
+        self.ctx: Any = mpmath.MPContext()   # an mpmath context (untyped)
         self.ctx.dps = dps
 
-    def num(self, value: Fraction):
+    def num(self, value: Fraction) -> Mpf:
         return self.ctx.mpf(value.numerator) / value.denominator
 
-    def const(self, name: str):
+    def const(self, name: str) -> Mpf:
         return self.ctx.pi if name == "pi" else self.ctx.e
 
-    def add(self, a, b):
+    def add(self, a: Mpf, b: Mpf) -> Mpf:
         return a + b
 
-    def neg(self, a):
+    def neg(self, a: Mpf) -> Mpf:
         return -a
 
-    def mul(self, a, b):
+    def mul(self, a: Mpf, b: Mpf) -> Mpf:
         return a * b
 
-    def div(self, a, b):
+    def div(self, a: Mpf, b: Mpf) -> Mpf:
         if b == 0:
             raise NotBounded("division by zero (a pole of the function)")
         return a / b
 
-    def powi(self, a, e: int):
+    def powi(self, a: Mpf, e: int) -> Mpf:
         if a == 0 and e < 0:
             raise NotBounded("negative power of zero (a pole of the function)")
         return a**e
 
-    def f_exp(self, a):
+    def f_exp(self, a: Mpf) -> Mpf:
         exp_argument_ok(a)
         return self.ctx.exp(a)
 
-    def f_log(self, a):
+    def f_log(self, a: Mpf) -> Mpf:
         if a <= 0:
             raise NotBounded(f"log of the non-positive value {self.ctx.nstr(a, 8)}")
         return self.ctx.log(a)
 
-    def f_sin(self, a):
+    def f_sin(self, a: Mpf) -> Mpf:
         return self.ctx.sin(a)
 
-    def f_cos(self, a):
+    def f_cos(self, a: Mpf) -> Mpf:
         return self.ctx.cos(a)
 
-    def f_sqrt(self, a):
+    def f_sqrt(self, a: Mpf) -> Mpf:
         if a < 0:
             raise NotBounded(f"sqrt of the negative value {self.ctx.nstr(a, 8)}")
         return self.ctx.sqrt(a)
 
-    def f_abs(self, a):
+    def f_abs(self, a: Mpf) -> Mpf:
         return abs(a)
 
 
 @contextmanager
-def interval_precision(bits: int = INTERVAL_PREC):
+def interval_precision(bits: int = INTERVAL_PREC) -> Iterator[None]:
     """Run the enclosed interval computations at ``bits`` of working precision."""
     old = iv.prec
     iv.prec = bits
@@ -247,7 +275,7 @@ def interval_precision(bits: int = INTERVAL_PREC):
         iv.prec = old
 
 
-def interval(value) -> "iv.mpf":
+def interval(value: Fraction | int) -> Interval:
     """An mpmath interval containing the exact rational ``value`` (outward rounded)."""
     if not isinstance(value, Fraction):
         value = Fraction(value)
@@ -265,7 +293,7 @@ def interval(value) -> "iv.mpf":
 ENDS_BITS = 12_000
 
 
-def _dyadic_end(end, up: bool) -> Fraction:
+def _dyadic_end(end: tuple[int, Any, int, int], up: bool) -> Fraction:
     """An mpf end point as a rational, rounded outward (down for the lower end, up for
     the upper one) to a multiple of 2^-ENDS_BITS when it is finer than that."""
     sign, man, exp, _ = end
@@ -282,7 +310,7 @@ def _dyadic_end(end, up: bool) -> Fraction:
     return Fraction(-mag if sign else mag, 1 << ENDS_BITS)
 
 
-def exact_ends(x) -> tuple[Fraction, Fraction]:
+def exact_ends(x: Interval) -> tuple[Fraction, Fraction]:
     """The end points of an interval as exact rationals (they are binary fractions),
     those finer than 2^-ENDS_BITS rounded outward: the result still encloses x.
 
@@ -296,12 +324,12 @@ def exact_ends(x) -> tuple[Fraction, Fraction]:
     return _dyadic_end(lo, up=False), _dyadic_end(hi, up=True)
 
 
-def upper(x) -> Fraction:
+def upper(x: Interval) -> Fraction:
     """The upper end point of an interval, as an exact rational (NotBounded if infinite)."""
     return exact_ends(x)[1]
 
 
-def exp_argument_ok(upper) -> None:
+def exp_argument_ok(upper: Mpf) -> None:
     """Refuse exp(a) for a > 2*MAX_LOG2 before computing it: exp of a huge number
     (e.g. exp(exp(exp(exp(3))))) would take unbounded time and memory, and its value
     is far above the 2^MAX_LOG2 that is refused anyway."""
@@ -310,7 +338,7 @@ def exp_argument_ok(upper) -> None:
                          f"2^{MAX_LOG2})")
 
 
-def check_finite(x):
+def check_finite(x: Interval) -> Interval:
     """``x`` itself if both end points are finite numbers, else NotBounded."""
     lo, hi = x._mpi_
     if not (mpmath.isfinite(mpmath.mpf(lo)) and mpmath.isfinite(mpmath.mpf(hi))):
@@ -321,54 +349,54 @@ def check_finite(x):
 class IntervalAlgebra:
     """Interval arithmetic (mpmath.iv, outward rounding): results enclose every value."""
 
-    def num(self, value: Fraction):
+    def num(self, value: Fraction) -> Interval:
         return interval(value)
 
-    def const(self, name: str):
+    def const(self, name: str) -> Interval:
         return iv.pi if name == "pi" else iv.e
 
-    def add(self, a, b):
+    def add(self, a: Interval, b: Interval) -> Interval:
         return check_finite(a + b)
 
-    def neg(self, a):
+    def neg(self, a: Interval) -> Interval:
         return -a
 
-    def mul(self, a, b):
+    def mul(self, a: Interval, b: Interval) -> Interval:
         return check_finite(a * b)
 
-    def div(self, a, b):
+    def div(self, a: Interval, b: Interval) -> Interval:
         if 0 in b:
             raise NotBounded("division by an interval containing 0 (a pole of the function?)")
         return check_finite(a / b)
 
-    def powi(self, a, e: int):
+    def powi(self, a: Interval, e: int) -> Interval:
         if e < 0:
             if 0 in a:
                 raise NotBounded("negative power of an interval containing 0 (a pole?)")
             return check_finite(1 / a**(-e))
         return check_finite(a**e)
 
-    def f_exp(self, a):
+    def f_exp(self, a: Interval) -> Interval:
         exp_argument_ok(a.b)
         return check_finite(iv.exp(a))
 
-    def f_log(self, a):
+    def f_log(self, a: Interval) -> Interval:
         if not a.a > 0:
             raise NotBounded("log of an interval that reaches 0 or below")
         return check_finite(iv.log(a))
 
-    def f_sin(self, a):
+    def f_sin(self, a: Interval) -> Interval:
         return check_finite(iv.sin(a))
 
-    def f_cos(self, a):
+    def f_cos(self, a: Interval) -> Interval:
         return check_finite(iv.cos(a))
 
-    def f_sqrt(self, a):
+    def f_sqrt(self, a: Interval) -> Interval:
         if a.a < 0:
             raise NotBounded("sqrt of an interval that reaches below 0")
         return check_finite(iv.sqrt(a))
 
-    def f_abs(self, a):
+    def f_abs(self, a: Interval) -> Interval:
         return abs(a)
 
 

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Sequence, TypeAlias
 
 from mpmath import iv
 
-from .functions import NotBounded, check_finite, exp_argument_ok, interval
+from .functions import Interval, NotBounded, check_finite, exp_argument_ok, interval
 
-Series = dict
+#: {beta: interval coefficient of h^beta}, the monomial beta a tuple of exponents.
+Series: TypeAlias = dict[tuple[int, ...], Interval]
 
 
 class NoTaylor(Exception):
@@ -33,16 +35,16 @@ class NoTaylor(Exception):
 class TaylorAlgebra:
     """Series in d variables truncated at total degree ``order``."""
 
-    def __init__(self, d: int, order: int):
+    def __init__(self, d: int, order: int) -> None:
         self.d = d
         self.K = order
         self.zero_mon = (0,) * d
 
     # -- construction -----------------------------------------------------------------
-    def variable(self, i: int, value, slope) -> Series:
+    def variable(self, i: int, value: Interval, slope: Interval) -> Series:
         """The series value + slope * h_i (both intervals)."""
         mon = tuple(1 if j == i else 0 for j in range(self.d))
-        out = {self.zero_mon: value}
+        out: Series = {self.zero_mon: value}
         if self.K >= 1:
             out[mon] = slope
         return out
@@ -63,12 +65,12 @@ class TaylorAlgebra:
     def neg(self, a: Series) -> Series:
         return {m: -v for m, v in a.items()}
 
-    def scale(self, a: Series, c) -> Series:
+    def scale(self, a: Series, c: Interval) -> Series:
         return {m: v * c for m, v in a.items()}
 
     def mul(self, a: Series, b: Series) -> Series:
         K = self.K
-        out: dict = {}
+        out: Series = {}
         bl = [(m, sum(m), v) for m, v in b.items()]
         for ma, va in a.items():
             da = sum(ma)
@@ -80,13 +82,13 @@ class TaylorAlgebra:
                 out[m] = out[m] + p if m in out else p
         return out
 
-    def constant(self, a: Series):
+    def constant(self, a: Series) -> Interval:
         return a.get(self.zero_mon, iv.mpf(0))
 
-    def _compose(self, a: Series, coeffs) -> Series:
+    def _compose(self, a: Series, coeffs: Sequence[Interval]) -> Series:
         """sum_k coeffs[k] h^k where h = a - a0 (Horner, truncated)."""
         h = {m: v for m, v in a.items() if m != self.zero_mon}
-        out = {self.zero_mon: check_finite(coeffs[-1])}
+        out: Series = {self.zero_mon: check_finite(coeffs[-1])}
         for c in reversed(coeffs[:-1]):
             out = self.mul(out, h)
             out[self.zero_mon] = out.get(self.zero_mon, iv.mpf(0)) + check_finite(c)
@@ -112,7 +114,7 @@ class TaylorAlgebra:
     def powi(self, a: Series, e: int) -> Series:
         if e < 0:
             return self.powi(self.inv(a), -e)
-        out = {self.zero_mon: iv.mpf(1)}
+        out: Series = {self.zero_mon: iv.mpf(1)}
         base = a
         while e:
             if e & 1:

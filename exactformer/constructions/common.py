@@ -2,10 +2,11 @@
 and the assembly of a target-specific model around fixed blocks."""
 from __future__ import annotations
 
-from typing import Mapping
+from fractions import Fraction
+from typing import Mapping, Sequence
 
 from ..errors import ParseError
-from ..model import Embedding, ExactMatrix, Mask, Model
+from ..model import Block, Embedding, ExactMatrix, Mask, Model
 from ..model.ir import make_meta
 from ..poly import Target
 from .readout import coefficient_readout
@@ -13,14 +14,17 @@ from .tokens import MonomialTokens
 
 XIN, ONE, M = 0, 1, 2
 
+#: Sparse matrix entries (row, column) -> value, as ``ExactMatrix.from_dict`` takes them.
+Entries = dict[tuple[int, int], Fraction | int]
+
 
 def monomial_embedding(tokens: MonomialTokens, width: int,
                        embed_degree_one: bool = False) -> Embedding:
     """xin_t = x_{l(t)} (token 0: 1), one_t = 1, m_0 = 1; with ``embed_degree_one``
     also m_t = x_i for the degree-1 token of x_i. Variables are named x1..xd."""
     d = len(tokens.monomials[0])
-    base: dict = {}
-    coef: list[dict] = [dict() for _ in range(d)]
+    base: Entries = {}
+    coef: list[Entries] = [dict() for _ in range(d)]
     for t in range(len(tokens.monomials)):
         base[(t, ONE)] = 1
         if t == 0:
@@ -67,7 +71,8 @@ def target_degree(target: Target, degree: int | None) -> int:
     return n
 
 
-def assemble(target: Target, fixed: tuple[Embedding, tuple], monomials,
+def assemble(target: Target, fixed: tuple[Embedding, tuple[Block, ...]],
+             monomials: Sequence[tuple[int, ...]],
              meta: Mapping[str, object], readout_target: Target | None = None,
              channel: int = M) -> Model:
     """The model: fixed embedding/blocks renamed to the target's variables, readout

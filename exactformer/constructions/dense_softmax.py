@@ -33,7 +33,7 @@ from ..errors import LimitExceeded
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Attention, Block, Embedding, ExactMatrix, FeedForward, Model
 from ..poly import Target, graded_monomials
-from .common import assemble, target_degree
+from .common import Entries, assemble, target_degree
 from .tokens import monomial_tokens
 
 ONE, M, Y = 0, 1, 2
@@ -67,7 +67,7 @@ def units(alpha: Sequence[int]) -> list[int]:
     return [i for i, e in enumerate(alpha) for _ in range(e)]
 
 
-Form = Mapping[int, Fraction]
+Form = Mapping[int, Fraction | int]
 Product = tuple[int, Fraction, Form, Form]   # channel += coef * (a . h) (b . h)
 
 
@@ -75,8 +75,8 @@ def product_ffn(D: int, products: Sequence[Product]) -> FeedForward:
     """An FFN with sigma = square adding coef * (a.h)(b.h) into each channel: hidden
     units a+b and a-b, since (a+b)^2 - (a-b)^2 = 4ab. A linear term L is the product
     L * one (the channel one is 1 on every token)."""
-    w1: dict = {}
-    w2: dict = {}
+    w1: Entries = {}
+    w2: Entries = {}
     for u, (out, coef, a, b) in enumerate(products):
         for c in set(a) | set(b):
             w1[(c, 2 * u)] = Fraction(a.get(c, 0)) + Fraction(b.get(c, 0))
@@ -98,6 +98,7 @@ def block_ffn(d: int, n: int, k: int) -> FeedForward:
     """The FFN of block k: m <- Y_1 (k = 1, m was 1) or m * y; y <- Y_{k+1} for k < n
     (y was 1 before block 1); B <- 0 when a later block reads B again (k <= n - 2).
     Nothing else: every hidden unit is read (no term that is identically zero)."""
+    products: list[Product]
     if k == 1:   # m (= 1) becomes Y_1 = 1 + sum_i S_{1,i}(B_i - one)
         products = _selection(d, 1, M, Fraction(1))
     else:        # m becomes m * y = m + m (y - one)
@@ -133,8 +134,8 @@ def fixed_blocks(d: int, n: int, limits: Limits = DEFAULT_LIMITS) -> tuple[Embed
         raise LimitExceeded(f"dense softmax attention on {N} tokens scores {N * N} pairs per "
                             f"block, above the token limit {limits.max_tokens}")
     D = width(d, n)
-    base: dict = {}
-    coef = [dict() for _ in range(d)]
+    base: Entries = {}
+    coef: list[Entries] = [dict() for _ in range(d)]
     for t, alpha in enumerate(tokens.monomials):
         base[(t, ONE)] = 1
         base[(t, M)] = 1

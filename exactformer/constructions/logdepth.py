@@ -57,7 +57,8 @@ def fixed_blocks(d: int, n: int, limits: Limits = DEFAULT_LIMITS) -> tuple[Embed
     for s in range(1, S + 1):
         half = 1 << (s - 1)
         u = 2 + s
-        to_beta, to_gamma = [()] * N, [()] * N
+        to_beta: list[tuple[int, ...]] = [()] * N
+        to_gamma: list[tuple[int, ...]] = [()] * N
         for t in range(N):
             if half < tokens.degree[t] <= 2 * half:
                 beta, gamma = split(tokens.monomials[t], half)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
+from typing import Sequence
 
 from sympy import QQ
 
@@ -32,7 +33,7 @@ from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Attention, Block, Embedding, ExactMatrix, Model
 from ..poly import Target, graded_monomials
 from ..poly.box import Box
-from .common import M, ONE, XIN, assemble, target_degree
+from .common import M, ONE, XIN, Entries, assemble, target_degree
 from .tokens import monomial_tokens
 
 POS = 3
@@ -59,8 +60,8 @@ def fixed_blocks(d: int, n: int, box: Box,
         raise LimitExceeded(f"the relu construction needs width {width} on {N} tokens "
                             f"({N * width} entries), above the token limit {limits.max_tokens}")
     C = separation_constant(box)
-    base: dict = {}
-    coef = [dict() for _ in range(d)]
+    base: Entries = {}
+    coef: list[Entries] = [dict() for _ in range(d)]
     for t in range(N):
         base[(t, ONE)] = 1
         base[(t, POS + t)] = 1
@@ -75,14 +76,14 @@ def fixed_blocks(d: int, n: int, box: Box,
     embedding = Embedding(variables, ExactMatrix.from_dict(N, width, base),
                           tuple(ExactMatrix.from_dict(N, width, a) for a in coef))
     head = 1 + N
-    wk = {(ONE, 0): 1}
-    wk.update({(POS + p, 1 + p): 1 for p in range(N)})
-    wk = ExactMatrix.from_dict(width, head, wk)
+    key: Entries = {(ONE, 0): 1}
+    key.update({(POS + p, 1 + p): 1 for p in range(N)})
+    wk = ExactMatrix.from_dict(width, head, key)
     wv = ExactMatrix.from_dict(width, 1, {(M, 0): 1})
     wo = ExactMatrix.from_dict(1, width, {(0, M): 1})
     blocks = []
     for k in range(1, n + 1):
-        wq = {(XIN, 0): 1, (ONE, 0): -C}
+        wq: Entries = {(XIN, 0): 1, (ONE, 0): -C}
         for s in range(N):
             if tokens.degree[s] != k:
                 wq[(POS + s, 0)] = -C
@@ -93,7 +94,7 @@ def fixed_blocks(d: int, n: int, box: Box,
     return embedding, tuple(blocks)
 
 
-def shifted_target(target: Target, lows) -> Target:
+def shifted_target(target: Target, lows: Sequence[Fraction]) -> Target:
     """q(z) = p(z + lo): the same polynomial written in the shifted inputs z = x - lo."""
     if not any(lows):
         return target

@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..poly.box import Box
 from .card import summary_card
 from .figures import (MAX_PLOT_BOUND, Figure, all_figures, drawable_part, exact_samples,
                       too_large_to_draw)
@@ -32,8 +33,8 @@ class Report:
     text: str
     figures: list[Figure] = field(default_factory=list)
     written: dict[str, object] = field(default_factory=dict)
-    result: object = None
-    plot_domain: object = None
+    result: ResultLike | None = None
+    plot_domain: Box | None = None
 
     def _figures(self) -> list[Figure]:
         if not self.figures and self.result is not None:
@@ -65,8 +66,8 @@ def _write(path: Path, text: str) -> None:
 
 
 def explain(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN, markdown: str | None = None,
-            html: str | None = None, color: bool = False, plot_domain=None,
-            default_box=None) -> Report:
+            html: str | None = None, color: bool = False, plot_domain: Box | str | None = None,
+            default_box: Box | None = None) -> Report:
     """Build the walk-through of ``result``; write Markdown (with its SVG figures in
     ``<stem>_figures/``) and/or a self-contained HTML file when paths are given.
     ``plot_domain`` (a Box or box text such as "[0,1]^2") is the range the 1-D and
@@ -87,8 +88,8 @@ def explain(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN, markdown: st
         except OSError as exc:
             from ..errors import ParseError
             raise ParseError(f"cannot create {str(fig_dir)!r}: {exc.strerror or exc}") from None
-        rel = {}
-        files = []
+        rel: dict[str, str] = {}
+        files: list[str] = []
         for f in report.figures:
             p = fig_dir / f"{f.name}.svg"
             _write(p, f.svg + "\n")
@@ -103,7 +104,8 @@ def explain(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN, markdown: st
     return report
 
 
-def plot_box(result: ResultLike, plot_domain=None, default_box=None):
+def plot_box(result: ResultLike, plot_domain: Box | str | None = None,
+             default_box: Box | None = None) -> Box | None:
     """The plotted box: ``plot_domain`` (Box or text, read by the one box parser; refused
     if too large to draw), else ``default_box``, else the box the model was built for,
     else [-1, 1]^d; a default box too large to draw is replaced by its drawable part
@@ -128,7 +130,7 @@ def plot_box(result: ResultLike, plot_domain=None, default_box=None):
     return box
 
 
-def check_drawable(box) -> None:
+def check_drawable(box: Box) -> None:
     """Refuse plot boxes whose corners are absurd for a drawing (ParseError)."""
     from ..errors import ParseError
     problem = too_large_to_draw(box)

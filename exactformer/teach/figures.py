@@ -20,19 +20,21 @@ import math
 import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
-from typing import Sequence
+from typing import Sequence, cast
 
 import matplotlib
 import sympy
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
+from sympy.polys.rings import PolyElement
 
-from ..engine import RationalDomain, run
+from ..engine import RationalDomain, Trace, run
 from ..model import ExactMatrix, Model
 from ..poly.box import Box, box_from_meta
 from ..poly.display import name_latex
 from .formula import formula, mathtext_label, name_label, rich_text, unicode_powers
-from .narrative import Narrative, ResultLike, channel_names, refutation
+from .narrative import Narrative, ResultLike, TokenInfo, channel_names, refutation
 from .render_text import text_layers
 
 #: At most this many tokens / blocks are drawn in any figure.
@@ -52,6 +54,11 @@ GRID_LARGE_TOKENS = 60
 DRAW_LIMIT = 1e300
 #: A plotted box must have bounds and denominators at most this large (a drawing range).
 MAX_PLOT_BOUND = 10 ** 6
+
+#: A sample point: a Fraction for one variable, a tuple of Fractions otherwise.
+SamplePoint = Fraction | tuple[Fraction, ...]
+#: (x, target(x), model(x), model(x) - target(x)), all exact.
+Sample = tuple[SamplePoint, Fraction, Fraction, Fraction]
 
 
 def too_large_to_draw(box: Box) -> str | None:
@@ -115,7 +122,7 @@ def _labels(narrative: Narrative, count: int) -> list[str]:
 def tree_figure(narrative: Narrative, limit: int = FIGURE_TOKENS) -> Figure:
     """The tokens as a tree: column = the block that fills the token, arrow = parent."""
     tokens = narrative.tokens[:limit]
-    columns: dict[int, list] = {}
+    columns: dict[int, list[TokenInfo]] = {}
     for t in tokens:
         columns.setdefault(t.filled_in, []).append(t)
     ncols = max(columns) + 1 if columns else 1
@@ -153,7 +160,8 @@ def tree_figure(narrative: Narrative, limit: int = FIGURE_TOKENS) -> Figure:
     return Figure("tree", "Tokens and their parents", caption, svg_text(fig, "tree"))
 
 
-def block_weights(model: Model, trace, k: int, limit: int) -> dict[tuple[int, int], object]:
+def block_weights(model: Model, trace: Trace, k: int,
+                  limit: int) -> dict[tuple[int, int], object]:
     """Exact attention weights w_tj of block k for queries t < limit, recomputed from the
     recorded scores: w = phi(s) row by row (identity, relu, or softmax over the keys the
     mask allows). Pairs the mask forbids are absent. A weight the domain cannot give
@@ -235,12 +243,12 @@ def attention_figure(result: ResultLike, narrative: Narrative, k: int,
                   svg_text(fig, f"attention{k}"))
 
 
-def _number(v) -> str:
+def _number(v: Fraction | sympy.Expr) -> str:
     return formula(sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction)
                    else v).mathtext()
 
 
-def _matrix_panel(ax, matrix: ExactMatrix, title: str, rows: Sequence[str],
+def _matrix_panel(ax: Axes, matrix: ExactMatrix, title: str, rows: Sequence[str],
                   cols: Sequence[str]) -> None:
     r, c = min(matrix.rows, 16), min(matrix.cols, 16)
     grid = [[0.0] * c for _ in range(r)]
@@ -326,14 +334,14 @@ def table_figure(narrative: Narrative) -> Figure:
                   svg_text(fig, "table"))
 
 
-def _readout_value(model: Model, final) -> Fraction:
+def _readout_value(model: Model, final: Sequence[Sequence[Fraction]]) -> Fraction:
     y = Fraction(model.readout.bias)
     for t, c, v in model.readout.entries:
         y += v * final[t][c]
     return y
 
 
-def _poly_at(poly, point: Sequence[Fraction]) -> Fraction:
+def _poly_at(poly: PolyElement, point: Sequence[Fraction]) -> Fraction:
     """A PolyElement with rational coefficients at a rational point, exactly."""
     total = Fraction(0)
     for mon, c in poly.items():
@@ -345,8 +353,8 @@ def _poly_at(poly, point: Sequence[Fraction]) -> Fraction:
     return total
 
 
-def exact_samples(result: ResultLike, points: Sequence
-                  ) -> tuple[list[tuple[object, Fraction, Fraction, Fraction]], str]:
+def exact_samples(result: ResultLike, points: Sequence[SamplePoint]
+                  ) -> tuple[list[Sample], str]:
     """(x, target(x), model(x), model(x) - target(x)) exactly at rational points (a
     Fraction each for one variable, a tuple of Fractions otherwise), for a rational
     target and readout, with a sentence saying how the model was evaluated.
@@ -363,7 +371,7 @@ def exact_samples(result: ResultLike, points: Sequence
     if not all(isinstance(v, Fraction) for _, _, v in model.readout.entries) or \
             not isinstance(model.readout.bias, Fraction):
         raise ValueError("exact samples need a rational readout")
-    out = []
+    out: list[Sample] = []
     steps = model.tokens * max(1, model.depth)
     forward = steps * len(points) <= FORWARD_PASS_BUDGET * 10 and steps <= FORWARD_PASS_BUDGET
     final_polys = None if forward else result.trace.final
@@ -375,6 +383,7 @@ def exact_samples(result: ResultLike, points: Sequence
         if forward:
             got = _readout_value(model, run(model, RationalDomain(vec), record=False).final)
         else:       # only the entries the readout weighs are evaluated
+            assert final_polys is not None      # set whenever forward is False
             got = Fraction(model.readout.bias)
             for t, c, v in model.readout.entries:
                 p = final_polys[t][c]
@@ -414,7 +423,7 @@ def plot_figure(result: ResultLike, count: int = 81, box: Box | None = None) -> 
     except ValueError:
         return None
     var = result.model.variables[0]
-    xs = [float(s[0]) for s in samples]          # floats for drawing only
+    xs = [float(cast(Fraction, s[0])) for s in samples]   # one variable; floats for drawing only
     fig = MplFigure(figsize=(7.5, 4.6))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1.3]})
     top.plot(xs, [_draw(s[1]) for s in samples], color="#1f5fa8", lw=2.6,
@@ -550,7 +559,8 @@ def all_figures(result: ResultLike, narrative: Narrative, plot_domain: Box | Non
     first FIGURE_BLOCKS blocks shown."""
     out = [tree_figure(narrative)]
     shown = [b.index for b in narrative.blocks][:FIGURE_BLOCKS]
-    plots = (plot_figure(result, box=plot_domain), plot2d_figure(result, box=plot_domain))
+    plots: tuple[Figure | None, ...] = (plot_figure(result, box=plot_domain),
+                                        plot2d_figure(result, box=plot_domain))
     model_box = box_from_meta(result.model.info["box"]) if "box" in result.model.info else None
     if model_box is not None and too_large_to_draw(model_box):
         if plot_domain is None:             # the model's box has no drawable part

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
-from typing import Sequence, Union
+from typing import Any, Sequence, TypeAlias, Union
 
 import sympy
 from sympy.printing.mathml import MathMLPresentationPrinter
@@ -43,7 +43,7 @@ class Formula:
     ``total`` is the number of terms of a cut expression (0: shown in full)."""
 
     kind: str
-    items: tuple
+    items: tuple[sympy.Expr | tuple[sympy.Expr, sympy.Expr], ...]
     total: int = 0
 
     def __str__(self) -> str:
@@ -104,32 +104,32 @@ class Formula:
         return mathtext_label(self.latex, self.text)
 
 
-Piece = Union[str, Formula]
+Piece: TypeAlias = Union[str, Formula]
 #: A sentence: plain strings and formulas, in reading order.
-Rich = tuple
+Rich: TypeAlias = tuple[Piece, ...]
 
 
 _sympy = as_sympy
 
 
-def formula(expr, max_chars: int = MAX_EXPR_CHARS) -> Formula:
+def formula(expr: object, max_chars: int = MAX_EXPR_CHARS) -> Formula:
     """The expression, cut after its leading terms when longer than ``max_chars``."""
     expr = _sympy(expr)
     head, total = leading_terms(expr, max_chars)
     return Formula("expr", (head,), 0 if head is expr else total)
 
 
-def label(expr) -> Formula:
+def label(expr: object) -> Formula:
     """A token's name: its final content, cut at LABEL_CHARS characters."""
     return formula(expr, LABEL_CHARS)
 
 
-def vector(exprs: Sequence) -> Formula:
+def vector(exprs: Sequence[object]) -> Formula:
     """A row vector (a single entry is printed without parentheses)."""
     return Formula("vector", tuple(_sympy(e) for e in exprs))
 
 
-def products(pairs: Sequence[tuple]) -> Formula:
+def products(pairs: Sequence[tuple[object, object]]) -> Formula:
     """The sum of weight * value, written out before expanding."""
     return Formula("products", tuple((_sympy(w), _sympy(v)) for w, v in pairs))
 
@@ -148,17 +148,17 @@ def _simple(e: sympy.Basic) -> bool:
     return bool(_ATOM.match(str(e)))
 
 
-def _lparen(e) -> str:
+def _lparen(e: sympy.Basic) -> str:
     return latex(e) if _simple(e) else r"\left(" + latex(e) + r"\right)"
 
 
-class _Printer(MathMLPresentationPrinter):
+class _Printer(MathMLPresentationPrinter):  # type: ignore[misc]  # sympy is untyped
     """sympy's presentation printer with numeric character references (an HTML page
     without a DTD knows no ``&InvisibleTimes;`` in XML contexts such as SVG) and the
     one naming rule of :func:`exactformer.poly.display.indexed_name`: ``x1`` is x with
     subscript 1, any other name is one ``<mi>`` holding the name as it is."""
 
-    def _print_Symbol(self, sym, style="plain"):
+    def _print_Symbol(self, sym: sympy.Symbol, style: str = "plain") -> Any:  # a DOM element
         parts = indexed_name(sym.name)
         mi = self.dom.createElement("mi")
         if parts is None:
@@ -183,7 +183,7 @@ def _mml(e: sympy.Basic) -> str:
     return text.replace("<mo>-</mo>", "<mo>&#x2212;</mo>")      # a minus sign, not a hyphen
 
 
-def _mparen(e) -> str:
+def _mparen(e: sympy.Basic) -> str:
     body = _mml(e)
     return body if _simple(e) else f"<mrow><mo>(</mo>{body}<mo>)</mo></mrow>"
 

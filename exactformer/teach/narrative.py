@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol, Sequence, TypeAlias
 
 import sympy
 
 from ..engine import Trace
-from ..verify.verdict import EXACT_ON_BOX
-from ..model import ExactMatrix, Model
+from ..verify.verdict import EXACT_ON_BOX, Verdict
+from ..model import Attention, Block, ExactMatrix, Model
+from ..poly import Target
 from .formula import Formula, Piece, Rich, formula, label, products, rich_text, vector
 
 #: Default number of tokens shown in full before a summary line.
@@ -32,13 +33,18 @@ DEFAULT_MAX_SHOWN = 20
 DEFAULT_MAX_BLOCKS = 30
 _MAX_KEYS_SHOWN = 6
 
+#: An element of the trace's domain (an exact polynomial or number; untyped library values).
+Value: TypeAlias = Any
+#: (channel, before, after) for each channel a block changed.
+Changes: TypeAlias = tuple[tuple[str, Formula, Formula], ...]
+
 
 class ResultLike(Protocol):
     """What a walk-through needs: a ``ProofResult`` (exactformer.api) has all four."""
 
-    target: Any
+    target: Target
     model: Model
-    verdict: Any
+    verdict: Verdict
     trace: Trace
 
 
@@ -79,7 +85,7 @@ class TokenStep:
     keys: tuple[KeyStep, ...]
     product: Piece          # weight*value written out (before expansion)
     head: Formula           # the head output a_t (expanded)
-    changes: tuple[tuple[str, Formula, Formula], ...]   # (channel, before, after)
+    changes: Changes        # (channel, before, after)
     parts: Rich             # the sentence, text and formulas
     consistent: bool
 
@@ -197,7 +203,7 @@ def _writing(matrix: ExactMatrix, names: Sequence[str]) -> str:
 class _Walker:
     """Reads values out of a trace, converting and labelling lazily (big models)."""
 
-    def __init__(self, model: Model, trace: Trace):
+    def __init__(self, model: Model, trace: Trace) -> None:
         self.model, self.trace = model, trace
         self.domain = trace.domain
         self.names = channel_names(model)
@@ -205,13 +211,13 @@ class _Walker:
         self._labels: dict[int, Formula] = {}
         self.nvars = len(model.variables)
 
-    def expr(self, value) -> sympy.Expr:
+    def expr(self, value: Value) -> sympy.Expr:
         return self.domain.to_sympy(value)
 
-    def f(self, value) -> Formula:
+    def f(self, value: Value) -> Formula:
         return formula(self.domain.to_sympy(value))
 
-    def vec(self, values) -> Formula:
+    def vec(self, values: Sequence[Value]) -> Formula:
         return vector([self.domain.to_sympy(v) for v in values])
 
     def label(self, t: int) -> Formula:
@@ -225,7 +231,8 @@ class _Walker:
         if not value:
             return None
         if hasattr(value, "items"):
-            return max(sum(m) for m in value.keys())
+            degree: int = max(sum(m) for m in value.keys())
+            return degree
         return 0
 
     def parents(self, t: int) -> tuple[int, ...]:
@@ -236,7 +243,7 @@ class _Walker:
                 out.update(b.attention.mask.allowed[t])
         return tuple(sorted(out))
 
-    def row_times(self, row, matrix: ExactMatrix) -> list:
+    def row_times(self, row: Sequence[Value], matrix: ExactMatrix) -> list[Value]:
         zero = self.domain.zero
         out = [zero] * matrix.cols
         for r, c, v in matrix.entries:
@@ -266,7 +273,9 @@ def _token_step(w: _Walker, k: int, t: int) -> TokenStep:
     H = trace.residuals[k - 1]
     keys = att.mask.allowed[t] if att.mask is not None else tuple(range(model.tokens))
     q = w.row_times(H[t], att.wq)
-    steps, scores, values = [], [], []
+    steps: list[KeyStep] = []
+    scores: list[Value] = []
+    values: list[list[Value]] = []
     recorded = trace.blocks[k - 1].scores if k - 1 < len(trace.blocks) else {}
     consistent = True
     for j in keys:
@@ -298,7 +307,7 @@ def _token_step(w: _Walker, k: int, t: int) -> TokenStep:
     if got is None and any(head):
         consistent = False
     silent = 0
-    raw: list = []
+    raw: list[tuple[Value, list[Value]]] = []
     for j, s, wj, vj in zip(keys, scores, weights, values):
         if len(keys) > 1 and (not wj or len(steps) >= _MAX_KEYS_SHOWN):
             silent += 1
@@ -322,16 +331,16 @@ def _token_step(w: _Walker, k: int, t: int) -> TokenStep:
                      parts, consistent)
 
 
-def _sentence(w: _Walker, k: int, t: int, att, block, steps: list[KeyStep], product: Piece,
-              head: Formula, changes, nkeys: int, silent: int) -> Rich:
+def _sentence(w: _Walker, k: int, t: int, att: Attention, block: Block, steps: list[KeyStep],
+              product: Piece, head: Formula, changes: Changes, nkeys: int, silent: int) -> Rich:
     """One plain-English sentence (for a single key) or a short paragraph, as text
     pieces and formulas."""
     deg = w.degree(t)
-    who: list[Piece] = ["token ", w.label(t)] + ([f" (degree {deg})"] if deg is not None else [])
+    who: list[Piece] = ["token ", w.label(t), *([f" (degree {deg})"] if deg is not None else [])]
     qread, kread, vread = (_reading(m, 0, w.names) for m in (att.wq, att.wk, att.wv))
     wrote = _writing(att.wo, w.names)
     same = str(product) == str(head)
-    out: list[Piece] = [f"Block {k}: "] + who
+    out: list[Piece] = [f"Block {k}: ", *who]
     if nkeys == 1 and att.wq.cols == 1 and att.wv.cols == 1:
         ks = steps[0]
         whom: list[Piece] = (["its parent, token ", ks.key_label] if w.parents(t) == (ks.key,)
@@ -389,7 +398,7 @@ def _embedding_row(w: _Walker, t: int) -> tuple[tuple[str, Formula], ...]:
     return tuple((w.names[c], w.f(row[c])) for c in range(w.model.width))
 
 
-def _target_formula(target) -> Formula:
+def _target_formula(target: object) -> Formula:
     return formula(target.as_expr() if hasattr(target, "as_expr") else target)
 
 
@@ -543,7 +552,7 @@ def build_narrative(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN,
         table_layers=layers, table=table, max_shown=max_shown, tokens_total=N, blocks_total=L)
 
 
-def refutation(verdict) -> Rich:
+def refutation(verdict: Verdict) -> Rich:
     """Why a claim failed: the first differing coefficient as formulas, else the detail
     (free text from the verifier, with powers written as superscripts)."""
     from .formula import unicode_powers

@@ -11,7 +11,7 @@ model opens with a summary table of its blocks while their details start folded.
 from __future__ import annotations
 
 from html import escape
-from typing import Sequence
+from typing import Mapping, Sequence, cast
 
 from .figures import Figure
 from .formula import Formula, Piece, Rich, unicode_powers
@@ -186,7 +186,7 @@ def _steps_table(b: BlockStep) -> str:
                    "gains weight&#xB7;value", "now"], rows, "xf-steps")
 
 
-def _block(narrative: Narrative, i: int, opened: bool, figures: dict) -> str:
+def _block(narrative: Narrative, i: int, opened: bool, figures: Mapping[str, Figure]) -> str:
     b = narrative.blocks[i]
     mask = (f"{b.allowed_pairs} allowed pair(s) in its mask" if b.allowed_pairs is not None
             else "no mask")
@@ -239,7 +239,7 @@ def render_html_fragment(narrative: Narrative, figures: Sequence[Figure] = ()) -
     figs = {f.name: f for f in figures}
     large = is_large(narrative)
     cls = "proved" if narrative.holds else "refuted"
-    word, _, rest = narrative.verdict_text[0].partition(" ")
+    word, _, rest = cast(str, narrative.verdict_text[0]).partition(" ")   # "PROVED (rung)..."
     verdict_html = (f"<b>{escape(word)}</b> " + piece(rest) + rich(narrative.verdict_text[1:]))
     p: list[str] = [f"<style>{CSS}</style>", '<div class="xf-report">',
                     f'<h1 id="top">{rich(narrative.heading)}</h1>', _nav(narrative)]

@@ -2,7 +2,7 @@
 referenced by relative path."""
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Mapping, Sequence, cast
 
 from .figures import Figure
 from .formula import Formula, Piece, Rich, unicode_powers
@@ -111,7 +111,7 @@ def render_markdown(narrative: Narrative, figures: Sequence[Figure] = (),
     out += ["", f"Output: $y$ = {piece(narrative.output)}", ""]
     out += figure("plot")
     out += figure("plot2d")
-    first = narrative.verdict_text[0].partition(" ")[2]
+    first = cast(str, narrative.verdict_text[0]).partition(" ")[2]   # "PROVED (rung)..."
     out += ["## 6. Verdict", "", f"**{md(narrative.verdict.upper())}** "
             + md(first) + rich(narrative.verdict_text[1:]), ""]
     return "\n".join(out)
