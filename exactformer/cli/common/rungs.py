@@ -18,7 +18,7 @@ from ...errors import NotAPolynomial, NotExact
 from ...model.parameters import count_parameters, parameters_line
 from ...verify.numerical import DEFAULT_DPS, MAX_DPS, MIN_DPS
 from ...verify.numerical import DEFAULT_POINTS as NUMERICAL_POINTS
-from ...verify.schwartz_zippel import DEFAULT_POINTS
+from ...verify.schwartz_zippel import DEFAULT_POINTS as SZ_POINTS
 from .codes import EXIT_NUMERICAL, EXIT_REFUTED, UsageError
 from .options import bounded_int
 from .output import label_float_reading, print_json, print_summary
@@ -46,7 +46,7 @@ def add_rung_options(p: argparse.ArgumentParser) -> None:
                         "of unequal scores, an undecided relu sign, a non-polynomial claim) "
                         "decide with the mpmath rung")
     p.add_argument("--points", type=bounded_int(1, MAX_POINTS), default=None,
-                   help=f"points for schwartz-zippel (default {DEFAULT_POINTS}) or mpmath "
+                   help=f"points for schwartz-zippel (default {SZ_POINTS}) or mpmath "
                         f"(default {NUMERICAL_POINTS}), at most {MAX_POINTS}")
     p.add_argument("--dps", type=bounded_int(MIN_DPS, MAX_DPS), default=None,
                    help=f"decimal digits of the mpmath rung's interval arithmetic (default "
@@ -87,7 +87,7 @@ def check_probabilistic_args(args) -> None:
         raise UsageError("--domain (a box) needs the exact rung; the Schwartz-Zippel rung "
                          "is for polynomial models")
     if args.points is None:
-        args.points = DEFAULT_POINTS
+        args.points = SZ_POINTS
     if getattr(args, "dps", None) is not None:
         raise UsageError("--dps is for the mpmath rung, not --rung schwartz-zippel")
 
@@ -153,7 +153,7 @@ def check_numerical_args(args, fallback_reason: str | None) -> None:
         raise UsageError("--certificate records exact proofs only; it cannot be used with "
                          "--rung mpmath")
     if args.points is None:
-        args.points = DEFAULT_POINTS
+        args.points = NUMERICAL_POINTS
     if args.dps is None:
         args.dps = DEFAULT_DPS
 
