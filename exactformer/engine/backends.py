@@ -20,11 +20,12 @@ import contextvars
 import os
 from contextlib import contextmanager
 from itertools import compress, islice
-from typing import Callable, Iterator
+from typing import Callable, Iterator, cast
 
 from ..errors import ExactformerError
-from ..model import Model
-from .domains import PolynomialDomain, flint_available, polynomial_domain
+from ..model import Mask, Model
+from .domains import (FlintPolynomialDomain, PolynomialDomain, Scalar, flint_available,
+                      polynomial_domain)
 from .interpreter import BlockTrace, Trace, run
 from .progress import current as current_progress
 
@@ -108,7 +109,7 @@ def dense_products(model: Model) -> bool:
     # The choice only affects speed (both backends are exact), so look at the first
     # few non-empty rows of at most 16 masks spread over the depth, not at all N * L.
     for b in blocks[::max(1, len(blocks) // 16)]:
-        allowed = b.attention.mask.allowed
+        allowed = cast(Mask, b.attention.mask).allowed  # every block has a mask here
         rows = islice(compress(range(len(allowed)), allowed), 64)
         if any(len(allowed[t]) > 1 for t in rows):
             return True
@@ -136,21 +137,21 @@ def backend_name(backend: str | None = None, model: Model | None = None) -> str:
 def to_sympy_trace(trace: Trace, target: PolynomialDomain | None = None) -> Trace:
     """The same trace with every value converted into the sympy ring (shared rows and
     values are converted once, so the rows stay shared)."""
-    domain = trace.domain
-    if not hasattr(domain, "to_ring"):
+    if not hasattr(trace.domain, "to_ring"):
         return trace
+    domain = cast(FlintPolynomialDomain, trace.domain)  # the one domain with to_ring
     target = target or PolynomialDomain(domain.variables)
-    seen_rows: dict[int, list] = {}
-    seen_values: dict[int, object] = {}
+    seen_rows: dict[int, list[Scalar]] = {}
+    seen_values: dict[int, Scalar] = {}
 
-    def value(v):
+    def value(v: Scalar) -> Scalar:
         key = id(v)
         out = seen_values.get(key)
         if out is None:
             out = seen_values[key] = domain.to_ring(v)
         return out
 
-    def row(r):
+    def row(r: list[Scalar]) -> list[Scalar]:
         key = id(r)
         out = seen_rows.get(key)
         if out is None:

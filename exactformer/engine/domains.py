@@ -8,14 +8,24 @@ differences are not all zero, raise NotExact instead of approximating.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence, TypeAlias
 
 import mpmath
 import sympy
 from sympy import QQ
-from sympy.polys.rings import PolyRing
+from sympy.polys.rings import PolyElement, PolyRing
 
 from ..errors import NotExact
+
+if TYPE_CHECKING:
+    from flint import fmpq_mpoly
+    from mpmath.ctx_iv import ivmpf
+
+    from ..poly.box import Box
+
+#: An element of some domain: a sympy or FLINT polynomial, a Fraction, an mpmath number
+#: or interval, a float. The interpreter only adds, multiplies and tests them for zero.
+Scalar: TypeAlias = Any
 
 
 class Domain:
@@ -23,21 +33,23 @@ class Domain:
 
     name = "abstract"
     exact = True
+    zero: Scalar
+    one: Scalar
 
-    def const(self, value: Fraction):
+    def const(self, value: Fraction) -> Scalar:
         raise NotImplementedError
 
-    def variable(self, i: int):
+    def variable(self, i: int) -> Scalar:
         raise NotImplementedError
 
-    def relu(self, value):
+    def relu(self, value: Scalar) -> Scalar:
         raise NotImplementedError
 
-    def softmax(self, scores: Sequence):
+    def softmax(self, scores: Sequence[Scalar]) -> list[Scalar]:
         """Softmax weights of one row of scores (the allowed keys only)."""
         raise NotImplementedError
 
-    def to_sympy(self, value) -> sympy.Expr:
+    def to_sympy(self, value: Scalar) -> sympy.Expr:
         raise NotImplementedError
 
     def __repr__(self) -> str:
@@ -61,19 +73,19 @@ class PolynomialDomain(Domain):
         self.zero = self.ring.zero
         self.one = self.ring.one
 
-    def const(self, value: Fraction):
+    def const(self, value: Fraction) -> PolyElement:
         return self.ring.ground_new(QQ(value.numerator, value.denominator))
 
-    def variable(self, i: int):
+    def variable(self, i: int) -> PolyElement:
         return self.ring.gens[i]
 
-    def relu(self, value):
+    def relu(self, value: PolyElement) -> PolyElement:
         if value.is_ground:
             return value if value.LC > 0 else self.zero
         raise NotExact(f"relu of the non-constant polynomial {value.as_expr()} is not a "
                        "polynomial; it needs a sign certificate on a box")
 
-    def softmax(self, scores: Sequence):
+    def softmax(self, scores: Sequence[PolyElement]) -> list[PolyElement]:
         # exp(s_j) / sum_i exp(s_i) = 1 / sum_i exp(s_i - s_j): a rational number iff
         # every difference s_i - s_j is zero, and then each weight is exactly 1/k.
         first = scores[0]
@@ -85,7 +97,7 @@ class PolynomialDomain(Domain):
         w = self.const(Fraction(1, len(scores)))
         return [w] * len(scores)
 
-    def to_sympy(self, value) -> sympy.Expr:
+    def to_sympy(self, value: PolyElement) -> sympy.Expr:
         return value.as_expr()
 
 
@@ -99,22 +111,22 @@ class RationalDomain(Domain):
         self.zero = Fraction(0)
         self.one = Fraction(1)
 
-    def const(self, value: Fraction):
+    def const(self, value: Fraction) -> Fraction:
         return value
 
-    def variable(self, i: int):
+    def variable(self, i: int) -> Fraction:
         return self.point[i]
 
-    def relu(self, value):
+    def relu(self, value: Fraction) -> Fraction:
         return value if value > 0 else self.zero
 
-    def softmax(self, scores: Sequence):
+    def softmax(self, scores: Sequence[Fraction]) -> list[Fraction]:
         first = scores[0]
         if any(s != first for s in scores):
             raise NotExact("softmax of unequal rational scores is irrational")
         return [Fraction(1, len(scores))] * len(scores)
 
-    def to_sympy(self, value) -> sympy.Expr:
+    def to_sympy(self, value: Fraction) -> sympy.Expr:
         return sympy.Rational(value.numerator, value.denominator)
 
 
@@ -124,7 +136,7 @@ class MpmathDomain(Domain):
     name = "mpmath"
     exact = False
 
-    def __init__(self, point: Sequence, dps: int = 50):
+    def __init__(self, point: Sequence[Fraction | float | int | str], dps: int = 50):
         self.ctx = mpmath.mp.clone()
         self.ctx.dps = dps
         self.point = tuple(self.ctx.mpf(v.numerator) / v.denominator if isinstance(v, Fraction)
@@ -132,22 +144,22 @@ class MpmathDomain(Domain):
         self.zero = self.ctx.mpf(0)
         self.one = self.ctx.mpf(1)
 
-    def const(self, value: Fraction):
+    def const(self, value: Fraction) -> mpmath.mpf:
         return self.ctx.mpf(value.numerator) / value.denominator
 
-    def variable(self, i: int):
+    def variable(self, i: int) -> Scalar:
         return self.point[i]
 
-    def relu(self, value):
+    def relu(self, value: Scalar) -> Scalar:
         return value if value > 0 else self.zero
 
-    def softmax(self, scores: Sequence):
+    def softmax(self, scores: Sequence[mpmath.mpf]) -> list[mpmath.mpf]:
         top = max(scores)
         exps = [self.ctx.exp(s - top) for s in scores]
         total = sum(exps)
         return [e / total for e in exps]
 
-    def to_sympy(self, value) -> sympy.Expr:
+    def to_sympy(self, value: mpmath.mpf) -> sympy.Expr:
         return sympy.Float(str(value), self.ctx.dps)
 
 
@@ -156,23 +168,23 @@ class FloatDomain(MpmathDomain):
 
     name = "float"
 
-    def __init__(self, point: Sequence):
+    def __init__(self, point: Sequence[Fraction | float | int | str]):
         import math
         self.math = math
         self.point = tuple(float(v) for v in point)
         self.zero = 0.0
         self.one = 1.0
 
-    def const(self, value: Fraction):
+    def const(self, value: Fraction) -> float:
         return float(value)
 
-    def softmax(self, scores: Sequence):
+    def softmax(self, scores: Sequence[float]) -> list[float]:
         top = max(scores)
         exps = [self.math.exp(s - top) for s in scores]
         total = sum(exps)
         return [e / total for e in exps]
 
-    def to_sympy(self, value) -> sympy.Expr:
+    def to_sympy(self, value: float) -> sympy.Expr:
         return sympy.Float(value)
 
 
@@ -198,20 +210,20 @@ class IntervalDomain(Domain):
         self.zero = self.ctx.mpf(0)
         self.one = self.ctx.mpf(1)
 
-    def const(self, value: Fraction):
+    def const(self, value: Fraction) -> ivmpf:
         return self.ctx.mpf(value.numerator) / self.ctx.mpf(value.denominator)
 
-    def variable(self, i: int):
+    def variable(self, i: int) -> ivmpf:
         return self.point[i]
 
-    def relu(self, value):
+    def relu(self, value: ivmpf) -> ivmpf:
         if value.a >= 0:
             return value
         if value.b <= 0:
             return self.zero
         return self.ctx.mpf([0, value.b])
 
-    def softmax(self, scores: Sequence):
+    def softmax(self, scores: Sequence[ivmpf]) -> list[ivmpf]:
         top = max(self.ctx.mpf(s.b) for s in scores)
         from .intervals import interval_exp
         exps = [interval_exp(self.ctx, s - top) for s in scores]
@@ -220,7 +232,7 @@ class IntervalDomain(Domain):
             total = total + e
         return [e / total for e in exps]
 
-    def to_sympy(self, value) -> sympy.Expr:
+    def to_sympy(self, value: ivmpf) -> sympy.Expr:
         return sympy.Float(str(value.mid), self.ctx.dps)
 
 
@@ -229,7 +241,8 @@ class SignChange(NotExact):
     interval enclosure). ``witnesses`` are corners of the box where the argument is
     negative and positive, when the argument is affine (then the enclosure is tight)."""
 
-    def __init__(self, message: str, argument, interval, witnesses=()):
+    def __init__(self, message: str, argument: PolyElement, interval: tuple[Fraction, Fraction],
+                 witnesses: Iterable[tuple[Fraction, ...]] = ()):
         super().__init__(message)
         self.argument = argument
         self.interval = interval
@@ -248,12 +261,14 @@ def _power_interval(lo: Fraction, hi: Fraction, e: int) -> tuple[Fraction, Fract
     return Fraction(0), max(a, b)
 
 
-def _times(u: tuple[Fraction, Fraction], v: tuple[Fraction, Fraction]):
+def _times(u: tuple[Fraction, Fraction],
+           v: tuple[Fraction, Fraction]) -> tuple[Fraction, Fraction]:
     products = [u[0] * v[0], u[0] * v[1], u[1] * v[0], u[1] * v[1]]
     return min(products), max(products)
 
 
-def polynomial_interval(poly, intervals) -> tuple[Fraction, Fraction]:
+def polynomial_interval(poly: PolyElement, intervals: Iterable[tuple[Fraction, Fraction]]
+                        ) -> tuple[Fraction, Fraction]:
     """An exact rational enclosure [lo, hi] of ``poly`` (a QQ[x] PolyElement) over the box.
 
     Each term c x^a is enclosed by the exact range of each power x_i^(a_i) multiplied
@@ -285,17 +300,18 @@ class BoxPolynomialDomain(PolynomialDomain):
 
     name = "QQ[x] on a box"
 
-    def __init__(self, variables: Sequence[str], box):
+    def __init__(self, variables: Sequence[str],
+                 box: Box | Iterable[tuple[Fraction | int | str, Fraction | int | str]]):
         super().__init__(variables)
         intervals = tuple(box.intervals if hasattr(box, "intervals") else box)
         if len(intervals) != len(self.variables):
             raise NotExact(f"box has {len(intervals)} intervals for "
                            f"{len(self.variables)} variables")
         self.intervals = tuple((Fraction(lo), Fraction(hi)) for lo, hi in intervals)
-        self.certificates: dict = {}
+        self.certificates: dict[PolyElement, tuple[Fraction, Fraction, str]] = {}
         self.relu_calls = 0
 
-    def relu(self, value):
+    def relu(self, value: PolyElement) -> PolyElement:
         self.relu_calls += 1
         if value.is_ground:
             return value if value.LC > 0 else self.zero
@@ -314,11 +330,12 @@ class BoxPolynomialDomain(PolynomialDomain):
             self.certificates[value] = known
         return value if known[2] == "nonnegative" else self.zero
 
-    def _witnesses(self, value) -> tuple[tuple[Fraction, ...], ...]:
+    def _witnesses(self, value: PolyElement) -> tuple[tuple[Fraction, ...], ...]:
         """For an affine argument: the corners where it is smallest and largest."""
         if max(sum(m) for m in value.keys()) > 1:
             return ()
-        low, high = [], []
+        low: list[Fraction] = []
+        high: list[Fraction] = []
         for i, (lo, hi) in enumerate(self.intervals):
             mon = tuple(1 if j == i else 0 for j in range(len(self.intervals)))
             c = value.get(mon, 0)
@@ -326,7 +343,7 @@ class BoxPolynomialDomain(PolynomialDomain):
             high.append(hi if c >= 0 else lo)
         return tuple(low), tuple(high)
 
-    def sign_certificates(self) -> list[tuple[object, Fraction, Fraction, str]]:
+    def sign_certificates(self) -> list[tuple[PolyElement, Fraction, Fraction, str]]:
         """(argument, lo, hi, sign) for every distinct non-constant relu argument."""
         return [(arg, lo, hi, sign) for arg, (lo, hi, sign) in self.certificates.items()]
 
@@ -363,13 +380,13 @@ class FlintPolynomialDomain(PolynomialDomain):
         self.zero = self.ctx.from_dict({})
         self.one = self.ctx.constant(1)
 
-    def const(self, value: Fraction):
+    def const(self, value: Fraction) -> fmpq_mpoly:
         return self.ctx.constant(self._fmpq(value.numerator, value.denominator))
 
-    def variable(self, i: int):
+    def variable(self, i: int) -> fmpq_mpoly:
         return self._gens[i]
 
-    def relu(self, value):
+    def relu(self, value: fmpq_mpoly) -> fmpq_mpoly:
         if value.is_constant():
             return value if value.leading_coefficient() > 0 else self.zero
         raise NotExact(f"relu of the non-constant polynomial {self.to_sympy(value)} is not a "
@@ -378,13 +395,13 @@ class FlintPolynomialDomain(PolynomialDomain):
     # softmax is inherited: its exactness test (every score difference is zero) only
     # subtracts and converts for the message, which both representations support.
 
-    def to_ring(self, value):
+    def to_ring(self, value: fmpq_mpoly) -> PolyElement:
         """The same polynomial as an element of the sympy ring ``self.ring``."""
         dom = self.ring.domain
         return self.ring.from_dict({tuple(m): dom(int(c.p), int(c.q))
                                     for m, c in value.to_dict().items()})
 
-    def to_sympy(self, value) -> sympy.Expr:
+    def to_sympy(self, value: fmpq_mpoly) -> sympy.Expr:
         return self.to_ring(value).as_expr()
 
 

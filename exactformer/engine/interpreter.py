@@ -11,15 +11,18 @@ import time
 from itertools import compress
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable, Sequence
+from typing import Callable, Sequence, TypeAlias
 
 import sympy
 
 from ..errors import LimitExceeded
-from ..model import ExactMatrix, Model
-from .domains import Domain
+from ..model import ExactMatrix, FeedForward, Model
+from .domains import Domain, Scalar
 
-Row = list
+#: One token's row of the residual stream (or of a head output): D domain values.
+Row: TypeAlias = "list[Scalar]"
+#: The non-zero rows of a weight matrix in a domain: (row, ((col, entry or None), ...)).
+Weights: TypeAlias = "list[tuple[int, tuple[tuple[int, Scalar | None], ...]]]"
 
 
 @dataclass(repr=False)
@@ -28,7 +31,7 @@ class BlockTrace:
     (before Wo) of the tokens that attended, and the residual stream after the block."""
 
     index: int
-    scores: dict[tuple[int, int], object]
+    scores: dict[tuple[int, int], Scalar]
     attention: dict[int, Row]
     residual: list[Row]
 
@@ -79,7 +82,7 @@ class Trace:
         return {k: self.domain.to_sympy(v) for k, v in self.blocks[block - 1].scores.items()}
 
 
-def _weights(matrix: ExactMatrix, domain: Domain) -> list[tuple[int, tuple[tuple[int, object], ...]]]:
+def _weights(matrix: ExactMatrix, domain: Domain) -> Weights:
     """Non-zero rows of a weight matrix with entries converted into the domain.
 
     An entry equal to 1 is stored as ``None``: x * 1 = x in every domain, so the
@@ -88,7 +91,7 @@ def _weights(matrix: ExactMatrix, domain: Domain) -> list[tuple[int, tuple[tuple
             for r, cols in sorted(matrix.by_row.items())]
 
 
-def _row_times(row: Row, weights, cols: int, zero) -> Row:
+def _row_times(row: Row, weights: Weights, cols: int, zero: Scalar) -> Row:
     """row @ W using only the non-zero rows of W and non-zero entries of row.
 
     0 + y = y, so a first contribution to an output entry is stored as is."""
@@ -104,7 +107,7 @@ def _row_times(row: Row, weights, cols: int, zero) -> Row:
     return out
 
 
-def _dot(a: Row, b: Row, zero):
+def _dot(a: Row, b: Row, zero: Scalar) -> Scalar:
     total = zero
     for u, v in zip(a, b):
         if u and v:
@@ -140,9 +143,9 @@ def run(model: Model, domain: Domain, record: bool = True,
     blocks: list[BlockTrace] = []
     zero = domain.zero
     N = model.tokens
-    converted: dict[int, list] = {}
+    converted: dict[int, Weights] = {}
 
-    def weights(matrix: ExactMatrix):
+    def weights(matrix: ExactMatrix) -> Weights:
         # blocks often share their weight matrices: convert each one once per run
         key = id(matrix)
         if key not in converted:
@@ -165,7 +168,7 @@ def run(model: Model, domain: Domain, record: bool = True,
         keys_needed = sorted({j for _, keys in rows for j in keys})
         K = {j: _row_times(H[j], wk, h, zero) for j in keys_needed}
         V = {j: _row_times(H[j], wv, hv, zero) for j in keys_needed}
-        scores: dict[tuple[int, int], object] = {}
+        scores: dict[tuple[int, int], Scalar] = {}
         heads: dict[int, Row] = {}
         new_H = list(H)
         for t, keys in rows:
@@ -206,7 +209,7 @@ def run(model: Model, domain: Domain, record: bool = True,
     return Trace(domain, residuals, blocks)
 
 
-def _ffn(ffn, H: list[Row], domain: Domain) -> list[Row]:
+def _ffn(ffn: FeedForward, H: list[Row], domain: Domain) -> list[Row]:
     zero = domain.zero
     w1, w2 = _weights(ffn.w1, domain), _weights(ffn.w2, domain)
     b1 = [domain.const(ffn.b1.get(0, c)) for c in range(ffn.w1.cols)]

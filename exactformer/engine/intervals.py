@@ -10,7 +10,12 @@ approximated.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Callable
+
 from ..errors import NotExact
+
+if TYPE_CHECKING:
+    from mpmath.ctx_iv import MPIntervalContext, ivmpf
 
 #: exp is evaluated for arguments in [-EXP_RANGE, EXP_RANGE]; below, exp(t) is enclosed
 #: by [0, exp(-EXP_RANGE)] (exp is increasing and positive); above, it is refused: the
@@ -23,7 +28,7 @@ TRIG_RANGE = 10**15
 ERF_SERIES_RANGE = 10
 
 
-def interval_exp(ctx, z):
+def interval_exp(ctx: MPIntervalContext, z: ivmpf) -> ivmpf:
     """exp over z (see EXP_RANGE)."""
     if z.b > EXP_RANGE:
         raise NotExact(f"exp of a value up to {ctx.nstr(z.b, 8)} is too large to enclose")
@@ -34,7 +39,7 @@ def interval_exp(ctx, z):
     return ctx.exp(z)
 
 
-def interval_trig(ctx, name: str, z):
+def interval_trig(ctx: MPIntervalContext, name: str, z: ivmpf) -> ivmpf:
     """sin or cos over z (see TRIG_RANGE)."""
     if max(abs(z.a), abs(z.b)) > TRIG_RANGE:
         raise NotExact(f"{name} of a value of size {ctx.nstr(abs(z).b, 8)} is too large "
@@ -46,15 +51,15 @@ def interval_trig(ctx, name: str, z):
 SATURATION = 10**6
 
 
-def _monotone(ctx, at_end, z):
+def _monotone(ctx: MPIntervalContext, at_end: Callable[[ivmpf], ivmpf], z: ivmpf) -> ivmpf:
     """An increasing function over z, from enclosures at its two ends."""
     return ctx.mpf([at_end(ctx.mpf(z.a)).a, at_end(ctx.mpf(z.b)).b])
 
 
-def interval_tanh(ctx, z):
+def interval_tanh(ctx: MPIntervalContext, z: ivmpf) -> ivmpf:
     """tanh is increasing; tanh t = 1 - 2/(exp(2t) + 1), and for t > S > 0,
     0 < 1 - tanh t = 2/(exp(2t) + 1) < 2 exp(-2S) (tanh is odd)."""
-    def at(p):
+    def at(p: ivmpf) -> ivmpf:
         if p.a > SATURATION or p.b < -SATURATION:
             tail = 2 * interval_exp(ctx, ctx.mpf(-2 * SATURATION))
             return ctx.mpf([(1 - tail).a, 1]) if p.a > 0 else ctx.mpf([-1, (tail - 1).b])
@@ -62,10 +67,10 @@ def interval_tanh(ctx, z):
     return _monotone(ctx, at, z)
 
 
-def interval_sigmoid(ctx, z):
+def interval_sigmoid(ctx: MPIntervalContext, z: ivmpf) -> ivmpf:
     """sigmoid t = 1/(1 + exp(-t)) is increasing; for t > S, 0 < 1 - sigmoid t < exp(-S),
     and for t < -S, 0 < sigmoid t < exp(-S)."""
-    def at(p):
+    def at(p: ivmpf) -> ivmpf:
         if p.a > SATURATION or p.b < -SATURATION:
             tail = interval_exp(ctx, ctx.mpf(-SATURATION))
             return ctx.mpf([(1 - tail).a, 1]) if p.a > 0 else ctx.mpf([0, tail.b])
@@ -73,7 +78,7 @@ def interval_sigmoid(ctx, z):
     return _monotone(ctx, at, z)
 
 
-def _erf_point(ctx, t):
+def _erf_point(ctx: MPIntervalContext, t: ivmpf) -> ivmpf:
     """An enclosure of erf(t) for a point t (a degenerate interval), t >= 0."""
     if t.a > ERF_SERIES_RANGE:
         # 0 < erfc(t) < exp(-t^2) / (t sqrt(pi)) for t > 0
@@ -102,9 +107,9 @@ def _erf_point(ctx, t):
     return ctx.mpf([max(out.a, ctx.mpf(-1)).a, min(out.b, ctx.mpf(1)).b])
 
 
-def interval_erf(ctx, z):
+def interval_erf(ctx: MPIntervalContext, z: ivmpf) -> ivmpf:
     """erf over z: erf is increasing and odd, so [erf(lo), erf(hi)] encloses it."""
-    def at(end):
+    def at(end: ivmpf) -> ivmpf:
         p = ctx.mpf(end)
         if p.a >= 0:
             return _erf_point(ctx, p)
@@ -114,6 +119,6 @@ def interval_erf(ctx, z):
     return ctx.mpf([lo.a, hi.b])
 
 
-def interval_gelu(ctx, z):
+def interval_gelu(ctx: MPIntervalContext, z: ivmpf) -> ivmpf:
     """GELU t = t (1 + erf(t / sqrt 2)) / 2 (the exact form, ONNX Gelu approximate="none")."""
     return z * (1 + interval_erf(ctx, z / ctx.sqrt(ctx.mpf(2)))) / 2

@@ -13,7 +13,10 @@ import contextvars
 import sys
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator, TextIO
+from typing import TYPE_CHECKING, Callable, Iterator, TextIO
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
 
 Progress = Callable[[int, int], None]
 
@@ -68,7 +71,7 @@ class BlockProgressBar:
         self.width = width
         self.drawn = False
         self.enabled = force or _terminal_allows_a_bar(self.stream)
-        self._bar = None
+        self._bar: tqdm | None = None
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Mapping
+from typing import Mapping, TypeAlias, Union
 
 import sympy
 
@@ -23,6 +23,9 @@ from .matrix import ExactMatrix, Mask, to_fraction
 SCORE_ACTIVATIONS = ("identity", "relu", "softmax")
 FFN_ACTIVATIONS = ("relu", "square")
 
+#: A readout entry: an exact rational, or a sympy expression in the readout's symbols.
+Coefficient: TypeAlias = Union[Fraction, sympy.Expr]
+
 
 @dataclass(frozen=True)
 class Embedding:
@@ -32,7 +35,7 @@ class Embedding:
     base: ExactMatrix
     coefficients: tuple[ExactMatrix, ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if len(set(self.variables)) != len(self.variables):
             raise ShapeError(f"variable names must be distinct, got {list(self.variables)}")
         for v in self.variables:
@@ -67,7 +70,7 @@ class Attention:
     activation: str = "identity"
     mask: Mask | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.activation not in SCORE_ACTIVATIONS:
             raise ShapeError(f"score activation {self.activation!r} is not one of "
                              f"{', '.join(SCORE_ACTIVATIONS)}")
@@ -95,7 +98,7 @@ class FeedForward:
     b2: ExactMatrix
     activation: str = "relu"
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.activation not in FFN_ACTIVATIONS:
             raise ShapeError(f"FFN activation {self.activation!r} is not one of "
                              f"{', '.join(FFN_ACTIVATIONS)}")
@@ -119,13 +122,13 @@ class Block:
     attention: Attention
     ffn: FeedForward | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.ffn is not None and self.ffn.width != self.attention.width:
             raise ShapeError(f"FFN width {self.ffn.width} differs from attention width "
                              f"{self.attention.width}")
 
 
-def to_coefficient(value) -> Fraction | sympy.Expr:
+def to_coefficient(value: object) -> Coefficient:
     """A readout entry: an exact Fraction, or a sympy expression in symbols."""
     if isinstance(value, sympy.Basic) and not value.is_Rational:
         if not isinstance(value, sympy.Expr) or value.has(sympy.Float):
@@ -134,7 +137,7 @@ def to_coefficient(value) -> Fraction | sympy.Expr:
     return to_fraction(value)
 
 
-def coefficient_to_sympy(value) -> sympy.Expr:
+def coefficient_to_sympy(value: Coefficient) -> sympy.Expr:
     """A readout entry as a sympy expression."""
     if isinstance(value, Fraction):
         return sympy.Rational(value.numerator, value.denominator)
@@ -147,11 +150,11 @@ class Readout:
 
     rows: int
     cols: int
-    entries: tuple[tuple[int, int, object], ...]
-    bias: object = Fraction(0)
+    entries: tuple[tuple[int, int, Coefficient], ...]
+    bias: Coefficient = Fraction(0)
 
-    def __post_init__(self):
-        last = None
+    def __post_init__(self) -> None:
+        last: tuple[int, int] | None = None
         for r, c, v in self.entries:
             if not (0 <= r < self.rows and 0 <= c < self.cols):
                 raise ShapeError(f"readout entry ({r}, {c}) outside ({self.rows}, {self.cols})")
@@ -167,7 +170,7 @@ class Readout:
     @classmethod
     def from_dict(cls, rows: int, cols: int, values: Mapping[tuple[int, int], object],
                   bias: object = 0) -> "Readout":
-        entries = []
+        entries: list[tuple[int, int, Coefficient]] = []
         for (r, c), v in sorted(values.items()):
             coef = to_coefficient(v)
             if isinstance(coef, Fraction) and coef == 0:
@@ -177,20 +180,20 @@ class Readout:
             entries.append((r, c, coef))
         return cls(rows, cols, tuple(entries), to_coefficient(bias))
 
-    def get(self, r: int, c: int):
+    def get(self, r: int, c: int) -> Coefficient:
         for rr, cc, v in self.entries:
             if (rr, cc) == (r, c):
                 return v
         return Fraction(0)
 
-    def with_entry(self, r: int, c: int, value) -> "Readout":
-        values = {(rr, cc): v for rr, cc, v in self.entries}
+    def with_entry(self, r: int, c: int, value: object) -> "Readout":
+        values: dict[tuple[int, int], object] = {(rr, cc): v for rr, cc, v in self.entries}
         values[(r, c)] = value
         return Readout.from_dict(self.rows, self.cols, values, self.bias)
 
     @property
     def symbols(self) -> set[sympy.Symbol]:
-        out: set = set()
+        out: set[sympy.Symbol] = set()
         for _, _, v in self.entries + ((0, 0, self.bias),):
             if isinstance(v, sympy.Basic):
                 out |= v.free_symbols
@@ -216,7 +219,7 @@ class Model:
     readout: Readout
     meta: tuple[tuple[str, str], ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         n, w = self.embedding.tokens, self.embedding.width
         for k, b in enumerate(self.blocks, 1):
             if b.attention.width != w:

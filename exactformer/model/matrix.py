@@ -17,7 +17,7 @@ import sympy
 from ..errors import ShapeError
 
 
-def to_fraction(value) -> Fraction:
+def to_fraction(value: object) -> Fraction:
     """An exact rational from int, Fraction, sympy Rational or a 'p/q' string."""
     if isinstance(value, bool):
         raise ShapeError(f"boolean {value!r} is not a rational entry")
@@ -41,10 +41,10 @@ class ExactMatrix:
     cols: int
     entries: tuple[tuple[int, int, Fraction], ...] = ()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.rows < 0 or self.cols < 0:
             raise ShapeError(f"negative shape ({self.rows}, {self.cols})")
-        last = None
+        last: tuple[int, int] | None = None
         for r, c, v in self.entries:
             if not (0 <= r < self.rows and 0 <= c < self.cols):
                 raise ShapeError(f"entry ({r}, {c}) outside shape ({self.rows}, {self.cols})")
@@ -55,8 +55,9 @@ class ExactMatrix:
             last = (r, c)
 
     @classmethod
-    def from_dict(cls, rows: int, cols: int, values: Mapping[tuple[int, int], object]):
-        entries = []
+    def from_dict(cls, rows: int, cols: int,
+                  values: Mapping[tuple[int, int], object]) -> ExactMatrix:
+        entries: list[tuple[int, int, Fraction]] = []
         for (r, c), v in sorted(values.items()):
             f = to_fraction(v)
             if f:
@@ -64,7 +65,7 @@ class ExactMatrix:
         return cls(rows, cols, tuple(entries))
 
     @classmethod
-    def from_rows(cls, rows: Iterable[Iterable[object]], cols: int | None = None):
+    def from_rows(cls, rows: Iterable[Iterable[object]], cols: int | None = None) -> ExactMatrix:
         """From a dense list of rows (ints, Fractions, sympy Rationals, 'p/q' strings)."""
         data = [list(r) for r in rows]
         ncols = cols if cols is not None else (len(data[0]) if data else 0)
@@ -75,7 +76,7 @@ class ExactMatrix:
                              {(i, j): v for i, r in enumerate(data) for j, v in enumerate(r)})
 
     @classmethod
-    def zeros(cls, rows: int, cols: int):
+    def zeros(cls, rows: int, cols: int) -> ExactMatrix:
         return cls(rows, cols, ())
 
     @property
@@ -85,7 +86,7 @@ class ExactMatrix:
     @cached_property
     def by_row(self) -> dict[int, tuple[tuple[int, Fraction], ...]]:
         """row -> ((col, value), ...) for the non-zero rows only."""
-        out: dict[int, list] = {}
+        out: dict[int, list[tuple[int, Fraction]]] = {}
         for r, c, v in self.entries:
             out.setdefault(r, []).append((c, v))
         return {r: tuple(cs) for r, cs in out.items()}
@@ -96,7 +97,7 @@ class ExactMatrix:
                 return v
         return Fraction(0)
 
-    def with_entry(self, r: int, c: int, value) -> "ExactMatrix":
+    def with_entry(self, r: int, c: int, value: object) -> "ExactMatrix":
         """A copy with entry (r, c) replaced (the original is unchanged)."""
         values = {(rr, cc): v for rr, cc, v in self.entries}
         values[(r, c)] = to_fraction(value)
@@ -121,7 +122,7 @@ class Mask:
     size: int
     allowed: tuple[tuple[int, ...], ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if len(self.allowed) != self.size:
             raise ShapeError(f"mask has {len(self.allowed)} rows, expected {self.size}")
         allowed = self.allowed

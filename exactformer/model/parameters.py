@@ -16,6 +16,7 @@ Parts: ``embedding`` (B and the d matrices A_i), ``wq``, ``wk``, ``wv``, ``wo``,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from .ir import Model
 from .matrix import ExactMatrix
@@ -34,7 +35,7 @@ class PartCount:
     def __add__(self, other: "PartCount") -> "PartCount":
         return PartCount(self.nonzero + other.nonzero, self.dense + other.dense)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, int]:
         return {"nonzero": self.nonzero, "dense": self.dense}
 
 
@@ -65,7 +66,7 @@ class ParameterCount:
         parts = self.parts
         return sum(parts[p].nonzero for p in FIXED_PARTS)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"free": self.free, "fixed": self.fixed, "fixed_nonzero": self.fixed_nonzero,
                 "by_part": {p: c.to_json() for p, c in self.by_part}}
 
@@ -73,7 +74,7 @@ class ParameterCount:
         return parameters_line(self.to_json())
 
 
-def parameters_line(counted: dict) -> str:
+def parameters_line(counted: dict[str, Any]) -> str:
     """One line of text from the JSON object of :meth:`ParameterCount.to_json`: free,
     fixed, and each non-empty part as non-zero/dense."""
     shown = ", ".join(f"{p} {c['nonzero']:,}/{c['dense']:,}"

@@ -26,10 +26,11 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from fractions import Fraction
-from typing import Sequence
+from typing import Iterable, Sequence, TypeAlias, TypedDict
 
 import sympy
 from sympy import QQ
+from sympy.polys.rings import PolyElement
 
 from ..engine import BoxPolynomialDomain, RationalDomain, SignChange, Trace, run
 from ..errors import NotExact
@@ -41,6 +42,20 @@ from ..poly.target import lift
 from .identity import first_difference, output_polynomial
 from .names import decision_names
 from .verdict import EXACT_IDENTITY, EXACT_ON_BOX, Verdict
+
+#: (point, model value, claim value) where the exact model output and the claim differ.
+Counterexample: TypeAlias = "tuple[tuple[Fraction, ...], Fraction, Fraction]"
+#: (verdict, exact trace, output polynomial); trace and polynomial are None when the box
+#: was split into pieces or a counterexample decided it.
+BoxResult: TypeAlias = "tuple[Verdict, Trace | None, PolyElement | None]"
+
+
+class SignCertificateRow(TypedDict):
+    """One row of :func:`sign_certificate_table`."""
+
+    argument: str
+    interval: list[str]
+    sign: str
 
 
 def output_at(model: Model, point: Sequence[Fraction]) -> Fraction | None:
@@ -91,7 +106,8 @@ def _candidate_points(box: Box, first: Sequence[Sequence[Fraction]], count: int 
     for _ in range(count):
         points.append(tuple(lo + (hi - lo) * Fraction(rng.randint(0, 997), 997)
                             for lo, hi in box.intervals))
-    seen, out = set(), []
+    seen: set[tuple[Fraction, ...]] = set()
+    out: list[tuple[Fraction, ...]] = []
     for p in points:
         if p not in seen:
             seen.add(p)
@@ -99,7 +115,8 @@ def _candidate_points(box: Box, first: Sequence[Sequence[Fraction]], count: int 
     return out
 
 
-def find_counterexample(model: Model, claim: Target, points) -> tuple | None:
+def find_counterexample(model: Model, claim: Target,
+                        points: Iterable[tuple[Fraction, ...]]) -> Counterexample | None:
     """The first point where the exact model output and the claim differ:
     (point, model value, claim value), or None."""
     if not _claim_on_model_vars(model, claim):
@@ -111,12 +128,12 @@ def find_counterexample(model: Model, claim: Target, points) -> tuple | None:
     return None
 
 
-def _point_text(variables, point) -> str:
+def _point_text(variables: Sequence[str], point: Sequence[Fraction]) -> str:
     return "(" + ", ".join(f"{v}={x}" for v, x in zip(variables, point)) + ")"
 
 
 def verify_on_box(model: Model, claim: Target, box: Box, limits: Limits = DEFAULT_LIMITS,
-                  deadline: float | None = None) -> tuple[Verdict, Trace, object]:
+                  deadline: float | None = None) -> BoxResult:
     """Decide model(x) == claim(x) for all x in ``box`` exactly (sign certificates +
     one polynomial identity). Raises NotExact if a relu sign changes on the box and
     no counterexample is found."""
@@ -131,7 +148,7 @@ def verify_on_box(model: Model, claim: Target, box: Box, limits: Limits = DEFAUL
 MAX_PIECES = 64
 
 
-def split_point(argument, box: Box) -> tuple[int, Fraction] | None:
+def split_point(argument: PolyElement, box: Box) -> tuple[int, Fraction] | None:
     """(i, r) when the relu argument is a*x_i + b (one variable, a != 0) with its root
     r = -b/a strictly inside the i-th interval of the box; otherwise None."""
     terms = dict(argument.terms())
@@ -158,7 +175,7 @@ def _halves(box: Box, i: int, r: Fraction) -> tuple[Box, Box]:
 
 
 def _verify_split(model: Model, claim: Target, box: Box, cut: tuple[int, Fraction],
-                  limits: Limits, deadline, budget: list[int]):
+                  limits: Limits, deadline: float | None, budget: list[int]) -> BoxResult:
     """Decide each half of ``box`` (see the module docstring): proved iff every piece is."""
     i, r = cut
     pieces: list[str] = []
@@ -182,8 +199,8 @@ def _verify_split(model: Model, claim: Target, box: Box, cut: tuple[int, Fractio
     return Verdict(True, EXACT_ON_BOX, detail, evidence=evidence), None, output
 
 
-def _verify_on_box(model: Model, claim: Target, box: Box, limits: Limits, deadline,
-                   budget: list[int]):
+def _verify_on_box(model: Model, claim: Target, box: Box, limits: Limits,
+                   deadline: float | None, budget: list[int]) -> BoxResult:
     domain = BoxPolynomialDomain(model.variables, box)
     try:
         trace = run(model, domain, deadline=deadline)
@@ -233,7 +250,7 @@ def _verify_on_box(model: Model, claim: Target, box: Box, limits: Limits, deadli
                    difference, evidence=tuple(evidence)), trace, y
 
 
-def sign_certificate_table(domain: BoxPolynomialDomain) -> list[dict]:
+def sign_certificate_table(domain: BoxPolynomialDomain) -> list[SignCertificateRow]:
     """The certificates as JSON-ready rows: argument, interval over the box, sign."""
     return [{"argument": str(arg.as_expr()), "interval": [str(lo), str(hi)], "sign": sign}
             for arg, lo, hi, sign in domain.sign_certificates()]

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import cast
+
+from sympy.polys.rings import PolyElement
 
 from ..errors import ParseError, ShapeError
 from ..model import Attention, Block, Embedding, ExactMatrix, FeedForward, Model, Readout
@@ -28,7 +31,7 @@ class ForwardBound:
     """sup over float x in the box of |y_float(x) - y_ref(x)| <= ``error``."""
 
     error: Fraction
-    output: object                 # y_ref as a polynomial (the engine's box domain)
+    output: PolyElement            # y_ref as a polynomial (the engine's box domain)
     output_size: Fraction          # >= sup_box |y_ref|
     layer_errors: tuple[Fraction, ...]  # largest entry error after the embedding, each block
     dot_products: int              # rounded dot products analysed
@@ -50,12 +53,13 @@ def rounded_model(model: Model, precision: Precision) -> Model:
     blocks = []
     for b in model.blocks:
         a = b.attention
-        att = Attention(*(m(w, "an attention weight") for w in (a.wq, a.wk, a.wv, a.wo)),
-                        a.activation, a.mask)
+        wq, wk, wv, wo = (m(w, "an attention weight") for w in (a.wq, a.wk, a.wv, a.wo))
+        att = Attention(wq, wk, wv, wo, a.activation, a.mask)
         f = b.ffn
-        ffn = None if f is None else FeedForward(*(m(w, "an FFN weight")
-                                                   for w in (f.w1, f.b1, f.w2, f.b2)),
-                                                 f.activation)
+        ffn: FeedForward | None = None
+        if f is not None:
+            w1, b1, w2, b2 = (m(w, "an FFN weight") for w in (f.w1, f.b1, f.w2, f.b2))
+            ffn = FeedForward(w1, b1, w2, b2, f.activation)
         blocks.append(Block(att, ffn))
     r = model.readout
     for _, _, v in r.entries + ((0, 0, r.bias),):
@@ -78,7 +82,7 @@ def _check_structure(ref: Model, run: Model) -> None:
         if a.attention.activation != b.attention.activation or \
                 a.attention.mask != b.attention.mask or \
                 (a.ffn is None) != (b.ffn is None) or \
-                (a.ffn is not None and a.ffn.activation != b.ffn.activation):
+                (a.ffn is not None and a.ffn.activation != cast(FeedForward, b.ffn).activation):
             raise ShapeError(f"block {k}: the run model and the exact model differ in "
                              "activation, mask or FFN")
     for name, v in (("readout", ref.readout), ("run readout", run.readout)):
@@ -134,7 +138,7 @@ def forward_error_bound(ref: Model, run: Model, box: Box, precision: Precision,
           for i, (lo, hi) in enumerate(an.intervals)]
     coefs = [an.weights(a, b, f"embedding A_{i}") for i, (a, b) in
              enumerate(zip(ref.embedding.coefficients, run.embedding.coefficients))]
-    by_cell = [{} for _ in range(N)]
+    by_cell: list[dict[int, list[tuple[Enclosed, Enclosed]]]] = [{} for _ in range(N)]
     for i, cols in enumerate(coefs):
         for c, col in enumerate(cols):
             for t, w in col:
@@ -158,7 +162,8 @@ def forward_error_bound(ref: Model, run: Model, box: Box, precision: Precision,
                         an.softmax_rows)
 
 
-def _block(an: FloatOps, rb, wb, H: list[list[Enclosed]], k: int) -> list[list[Enclosed]]:
+def _block(an: FloatOps, rb: Block, wb: Block, H: list[list[Enclosed]],
+           k: int) -> list[list[Enclosed]]:
     ra, wa = rb.attention, wb.attention
     where = f"block {k}"
     Q = an.times(H, an.weights(ra.wq, wa.wq, f"{where} Wq"), f"{where} queries")
@@ -191,7 +196,7 @@ def _block(an: FloatOps, rb, wb, H: list[list[Enclosed]], k: int) -> list[list[E
                          f"{where} residual") for c, col in enumerate(wo)]
     if rb.ffn is None:
         return out
-    rf, wf = rb.ffn, wb.ffn
+    rf, wf = rb.ffn, cast(FeedForward, wb.ffn)  # same structure: both have an FFN
     w1 = an.weights(rf.w1, wf.w1, f"{where} FFN W1")
     b1 = an.weights(rf.b1, wf.b1, f"{where} FFN b1")
     w2 = an.weights(rf.w2, wf.w2, f"{where} FFN W2")

@@ -65,7 +65,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import Any, Iterable, Sequence, TypeAlias, cast
+
+from sympy.polys.rings import PolyElement
 
 from ..engine import BoxPolynomialDomain
 from ..engine.domains import polynomial_interval
@@ -81,7 +83,7 @@ class Enclosed:
     sup_box |poly|, error >= |float value - poly(x)|, and low <= float value <= high
     for every float x in the box (low == high: the float value is that constant)."""
 
-    poly: object
+    poly: PolyElement
     size: Fraction
     error: Fraction
     low: Fraction
@@ -98,7 +100,11 @@ class Enclosed:
         return max(-self.low, self.high)
 
 
-def _fraction(c) -> Fraction:
+#: One column of a weight matrix: (row, weight) over the entries non-zero in either model.
+Column: TypeAlias = "list[tuple[int, Enclosed]]"
+
+
+def _fraction(c: Any) -> Fraction:  # a QQ element (gmpy2 or Python mpq)
     return Fraction(int(c.numerator), int(c.denominator))
 
 
@@ -127,13 +133,13 @@ class FloatOps:
         self.check_finite(abs(q), where)
         return round_to(q, self.p, where)
 
-    def interval_of(self, poly) -> tuple[Fraction, Fraction]:
+    def interval_of(self, poly: PolyElement) -> tuple[Fraction, Fraction]:
         if poly.is_ground:
             c = _fraction(poly.LC) if poly else Fraction(0)
             return c, c
         return polynomial_interval(poly, self.intervals)
 
-    def value(self, poly, error: Fraction, where: str,
+    def value(self, poly: PolyElement, error: Fraction, where: str,
               low: Fraction | None = None, high: Fraction | None = None) -> Enclosed:
         """An intermediate: its float value lies within ``error`` of poly(x), so in
         [lo - error, hi + error] (lo, hi: the enclosure of poly), and in [low, high]
@@ -143,7 +149,7 @@ class FloatOps:
         error = round_up_dyadic(error)
         f_lo, f_hi = lo - error, hi + error
         if low is not None:
-            f_lo, f_hi = max(f_lo, low), min(f_hi, high)
+            f_lo, f_hi = max(f_lo, low), min(f_hi, cast(Fraction, high))  # given together
         self.check_finite(max(-f_lo, f_hi), where)
         f_lo, f_hi = float_inside(f_lo, self.p, True), float_inside(f_hi, self.p, False)
         if f_lo > f_hi:
@@ -169,13 +175,14 @@ class FloatOps:
             return (Fraction(0) if a.low <= 0 <= a.high else lo), hi
         return _hull(a.low * b.low, a.low * b.high, a.high * b.low, a.high * b.high)
 
-    def dot(self, pairs, where: str = "a dot product") -> Enclosed:
+    def dot(self, pairs: Iterable[tuple[Enclosed, Enclosed]],
+            where: str = "a dot product") -> Enclosed:
         """fl(sum a_i b_i) in any order, with or without FMA (module docstring)."""
         poly = self.domain.zero
         carried = Fraction(0)
         total = Fraction(0)
         k, relative, tiny = 0, False, 0
-        ranges = []
+        ranges: list[tuple[Fraction, Fraction]] = []
         for a, b in pairs:
             if (a.known == 0 and not a.poly) or (b.known == 0 and not b.poly):
                 continue  # both the float and the exact product are 0
@@ -209,8 +216,8 @@ class FloatOps:
         self.check_finite(total * (1 + g) + low, where)
         if k <= 2:  # one rounding at most after the products: monotone in each of them
             return self.value(poly, carried + g * total + low, where,
-                              self.fl(sum(r[0] for r in ranges), where),
-                              self.fl(sum(r[1] for r in ranges), where))
+                              self.fl(sum((r[0] for r in ranges), Fraction(0)), where),
+                              self.fl(sum((r[1] for r in ranges), Fraction(0)), where))
         return self.value(poly, carried + g * total + low, where)
 
     def add(self, a: Enclosed, b: Enclosed, where: str = "a sum") -> Enclosed:
@@ -254,18 +261,19 @@ class FloatOps:
         return [self.value(e, err, "softmax", lower, upper) for e in exact]
 
     # ---------------------------------------------------------------- matrices
-    def weights(self, ref: ExactMatrix, run: ExactMatrix, name: str) -> list[list]:
+    def weights(self, ref: ExactMatrix, run: ExactMatrix, name: str) -> list[Column]:
         """Column c -> [(row, weight)] over the entries non-zero in either model."""
         if ref.shape != run.shape:
             raise ShapeError(f"{name}: the run model has shape {run.shape}, the exact model "
                              f"{ref.shape}")
         cells = {(r, c) for r, c, _ in ref.entries} | {(r, c) for r, c, _ in run.entries}
-        cols: list[list] = [[] for _ in range(ref.cols)]
+        cols: list[Column] = [[] for _ in range(ref.cols)]
         for r, c in sorted(cells):
             cols[c].append((r, self.constant(ref.get(r, c), run.get(r, c))))
         return cols
 
-    def times(self, rows: list[list[Enclosed]], cols: list[list], where: str) -> list[list]:
+    def times(self, rows: list[list[Enclosed]], cols: list[Column],
+              where: str) -> list[list[Enclosed]]:
         """rows @ W, each entry one dot product."""
         return [[self.dot(((row[r], w) for r, w in col), where) for col in cols]
                 for row in rows]
@@ -276,7 +284,9 @@ class FloatOps:
                                 "--timeout to change it)")
 
 
-def square_ffn_refined(an: FloatOps, row, zrow, hrow, w1, b1v, w2, b2v) -> list:
+def square_ffn_refined(an: FloatOps, row: list[Enclosed], zrow: list[Enclosed],
+                       hrow: list[Enclosed], w1: list[Column], b1v: list[Enclosed],
+                       w2: list[Column], b2v: list[Enclosed]) -> list[Enclosed]:
     """A second sound bound for H + (H W1 + b1)^2 W2 + b2, kept where it is smaller.
 
     Carrying errors through each square separately loses the cancellation of
@@ -303,8 +313,9 @@ def square_ffn_refined(an: FloatOps, row, zrow, hrow, w1, b1v, w2, b2v) -> list:
         k = len(terms) + (1 if bias.known else 0)
         exact = all(w.known is not None and is_power_of_two(w.known) and abs(w.known) >= 1
                     for _, w in terms)
-        total = sum((v.float_size * abs(w.known) for v, w in terms), Fraction(0)) + \
-            abs(bias.known or 0)
+        # a weight is a constant: its float value w.known is set
+        total = sum((v.float_size * abs(cast(Fraction, w.known)) for v, w in terms),
+                    Fraction(0)) + abs(bias.known or Fraction(0))
         rho = (p.gamma(k - 1 if exact else k) * total
                + sum((row[r].float_size * w.error for r, w in col), Fraction(0)) + bias.error
                + (0 if exact else k * p.eta * (1 + p.gamma(k))))
@@ -333,7 +344,7 @@ def square_ffn_refined(an: FloatOps, row, zrow, hrow, w1, b1v, w2, b2v) -> list:
                 sq_total += abs(w.known) * f_sq
                 exact2 = exact2 and is_power_of_two(w.known)
         # H + sum_h w2_h sq_h + b2 is one sum of k2 + 2 terms, rounded in any order
-        rest += (p.gamma(k2 + 2) * (a.float_size + sq_total + abs(b.known or 0))
+        rest += (p.gamma(k2 + 2) * (a.float_size + sq_total + abs(b.known or Fraction(0)))
                  + 2 * k2 * p.eta + b.error)
         linear = sum((an.value(g, Fraction(0), "an FFN gradient").size * e
                       for (r, e), g in zip(errs, (grad[r] for r, _ in errs))), Fraction(0))

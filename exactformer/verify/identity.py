@@ -8,7 +8,7 @@ equality is decided on those, never on expression trees.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Sequence
+from typing import Any, Sequence, cast
 
 import sympy
 from sympy import QQ
@@ -18,6 +18,7 @@ from ..engine import PolynomialDomain, Trace, run
 from ..engine.backends import run_exact
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Model
+from ..model.ir import Coefficient
 from ..poly import Target
 from ..poly.target import constant_to_sympy, lift
 from .names import decision_names, readout_targets
@@ -38,12 +39,12 @@ def output_polynomial(model: Model, trace: Trace, claim: Target | None = None,
     ring = PolyRing(tuple(sympy.Symbol(g) for g in gens), QQ)
     nvar = len(model.variables)
     pad = (0,) * (len(gens) - nvar)
-    same = ring is trace.domain.ring
+    same = ring is cast(PolynomialDomain, trace.domain).ring  # an exact trace is over QQ[x]
 
     def lifted(h: PolyElement) -> PolyElement:
         return h if same else ring.from_dict({m + pad: c for m, c in h.items()})
 
-    def coef(i: int, v) -> PolyElement:
+    def coef(i: int, v: Coefficient) -> PolyElement:
         if isinstance(v, Fraction):
             return ring.ground_new(QQ(v.numerator, v.denominator))
         return ring.from_dict(lift(symbolic[i], gens))
@@ -64,11 +65,11 @@ def output_polynomial(model: Model, trace: Trace, claim: Target | None = None,
     return ring, y, len(spaces.inputs)
 
 
-def _graded_key(mon: tuple[int, ...]) -> tuple:
+def _graded_key(mon: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
     return (sum(mon), tuple(-e for e in mon))
 
 
-def _params_expr(ring: PolyRing, nvar: int, terms: dict) -> sympy.Expr:
+def _params_expr(ring: PolyRing, nvar: int, terms: dict[tuple[int, ...], Any]) -> sympy.Expr:
     gens = ring.symbols[nvar:]
     out = sympy.Add(*[sympy.Rational(int(c.numerator), int(c.denominator))
                       * sympy.Mul(*[g**e for g, e in zip(gens, m)]) for m, c in terms.items()])
@@ -87,7 +88,7 @@ def first_difference(ring: PolyRing, nvar: int, y: PolyElement,
     xmons = {m[:nvar] for m in diff.keys()}
     first = min(xmons, key=_graded_key)
 
-    def part(p: PolyElement) -> dict:
+    def part(p: PolyElement) -> dict[tuple[int, ...], Any]:
         return {m[nvar:]: c for m, c in p.items() if m[:nvar] == first}
 
     mono = sympy.Mul(*[g**e for g, e in zip(ring.symbols[:nvar], first)])

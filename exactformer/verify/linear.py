@@ -10,7 +10,7 @@ polynomial of degree <= n in d variables" is proved.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Mapping
+from typing import Any, Mapping, TypeAlias, cast
 
 import sympy
 from sympy import QQ
@@ -19,12 +19,13 @@ from sympy.polys.rings import PolyElement
 from ..engine import PolynomialDomain, Trace, run
 from ..engine.backends import run_exact
 from ..model import Model
+from ..model.ir import Coefficient
 from .verdict import EXACT_IDENTITY, Difference, Verdict
 
-LinearForm = dict  # symbol name ('' for the constant part) -> Fraction
+LinearForm: TypeAlias = "dict[str, Fraction]"  # symbol name ('' for the constant part) -> r
 
 
-def linear_form(value) -> LinearForm | None:
+def linear_form(value: Coefficient) -> LinearForm | None:
     """A readout entry as {symbol: rational} ('' = constant), or None if not linear."""
     if isinstance(value, Fraction):
         return {"": value} if value else {}
@@ -49,7 +50,7 @@ def linear_form(value) -> LinearForm | None:
 
 def readout_forms(model: Model) -> list[tuple[int, int, LinearForm]] | None:
     """All readout entries as linear forms, or None if one is not linear."""
-    out = []
+    out: list[tuple[int, int, LinearForm]] = []
     for t, c, v in model.readout.entries:
         form = linear_form(v)
         if form is None:
@@ -64,8 +65,8 @@ def output_by_symbol(model: Model, trace: Trace) -> dict[str, PolyElement] | Non
     bias = linear_form(model.readout.bias)
     if forms is None or bias is None:
         return None
-    ring = trace.domain.ring
-    acc: dict[str, dict] = {}
+    ring = cast(PolynomialDomain, trace.domain).ring  # an exact trace is over QQ[x]
+    acc: dict[str, dict[tuple[int, ...], Any]] = {}  # symbol -> monomial -> QQ coefficient
     zero = QQ.zero
     final = trace.final
     for t, c, form in forms:
@@ -84,7 +85,7 @@ def output_by_symbol(model: Model, trace: Trace) -> dict[str, PolyElement] | Non
     return {s: ring.from_dict({m: v for m, v in d.items() if v}) for s, d in acc.items()}
 
 
-def _graded_key(mon):
+def _graded_key(mon: tuple[int, ...]) -> tuple[int, tuple[int, ...]]:
     return (sum(mon), tuple(-e for e in mon))
 
 
@@ -96,7 +97,7 @@ def verify_basis(model: Model, claim: Mapping[str, PolyElement], trace: Trace | 
     decision_names(model, claim_params=[s for s in claim if s])  # the one name rule
     if trace is None:
         trace = run_exact(model, record=False, deadline=deadline)
-    ring = trace.domain.ring
+    ring = cast(PolynomialDomain, trace.domain).ring
     got = output_by_symbol(model, trace)
     if got is None:
         return Verdict(False, EXACT_IDENTITY, "readout is not linear in its symbols; "
@@ -117,5 +118,5 @@ def verify_basis(model: Model, claim: Mapping[str, PolyElement], trace: Trace | 
                    "symbolic coefficients (checked symbol by symbol)"), trace
 
 
-def _rat(v) -> sympy.Rational:
+def _rat(v: Any) -> sympy.Rational:  # a QQ element (gmpy2 or Python mpq)
     return sympy.Rational(int(v.numerator), int(v.denominator))

@@ -19,7 +19,7 @@ from ..poly.target import coefficient_target
 def readout_targets(model: Model, limits: Limits = DEFAULT_LIMITS) -> dict[int, Target]:
     """Symbolic readout entries read as constant targets, by entry index (the bias is
     the index ``len(entries)``)."""
-    out = {}
+    out: dict[int, Target] = {}
     entries = model.readout.entries + ((-1, -1, model.readout.bias),)
     for i, (_, _, v) in enumerate(entries):
         if not isinstance(v, Fraction):
@@ -54,6 +54,8 @@ def decision_names(model: Model | tuple[str, ...], claim: Target | None = None,
     of a claim given otherwise). ``model`` may also be the input names of a model read
     from another format (an ONNX graph), which has no readout symbols. Raises NameClash
     or ParseError."""
+    symbols: tuple[str, ...]
+    constants: tuple[str, ...]
     if isinstance(model, tuple):
         inputs, symbols, constants = model, (), ()
     else:

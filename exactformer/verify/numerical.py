@@ -24,7 +24,8 @@ import math
 import time
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Collection, Iterable, Iterator, Sequence
+from typing import TypeAlias, TypedDict, cast
 
 from ..engine import IntervalDomain, MpmathDomain, run
 from ..engine.intervals import (interval_erf, interval_exp, interval_sigmoid, interval_tanh,
@@ -32,13 +33,35 @@ from ..engine.intervals import (interval_erf, interval_exp, interval_sigmoid, in
 from ..errors import LimitExceeded, NotExact, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Model
+from ..model.ir import Coefficient
 from ..poly import Target
 from ..poly.box import Box, parse_box
 from ..poly.evaluate import exponent_of, names_in, root_of
 from ..poly.syntax import NON_POLYNOMIAL_FUNCTIONS, Node, describe, parse
 from ..poly.target import coefficient_target, lift
-from .schwartz_zippel import claim_name_spaces, derive_points
+from .schwartz_zippel import DeclaredNames, Terms, claim_name_spaces, derive_points
 from .verdict import NUMERICAL
+
+if TYPE_CHECKING:
+    from mpmath.ctx_iv import MPIntervalContext, ivmpf
+
+#: A sample point: exact rational coordinates, in the order of the rung's names.
+Point: TypeAlias = "tuple[Fraction, ...]"
+#: A symbolic readout entry: (its symbol names, which of them are constants, its terms).
+SymbolicEntry: TypeAlias = "tuple[tuple[str, ...], tuple[str, ...], Terms]"
+#: A readout entry (token, channel; both None for the bias) and its value.
+ReadoutTerm: TypeAlias = "tuple[int | None, int | None, Fraction | SymbolicEntry]"
+
+
+class NumericalWitness(TypedDict):
+    """Where the enclosures are disjoint: the point (name -> exact value as text), both
+    enclosures, and display-only values of model and claim there."""
+
+    point: dict[str, str]
+    model_enclosure: str
+    claim_enclosure: str
+    model_value: str
+    claim_value: str
 
 DEFAULT_DPS = 50
 DEFAULT_POINTS = 64
@@ -95,7 +118,7 @@ class _Undefined(Exception):
     """The claim is not defined (or not enclosable) at a sample point."""
 
 
-def constant_value(ctx, name: str):
+def constant_value(ctx: MPIntervalContext, name: str) -> ivmpf:
     """The enclosure of a named constant: pi, E, sqrt(p)."""
     if name == "pi":
         return ctx.pi
@@ -107,11 +130,12 @@ def constant_value(ctx, name: str):
     raise ParseError(f"unknown constant {name!r}")
 
 
-def _rational(ctx, value: Fraction):
+def _rational(ctx: MPIntervalContext, value: Fraction) -> ivmpf:
     return ctx.mpf(value.numerator) / ctx.mpf(value.denominator)
 
 
-def evaluate_interval(node: Node, ctx, values: dict, limits: Limits):
+def evaluate_interval(node: Node, ctx: MPIntervalContext, values: dict[str, ivmpf],
+                      limits: Limits) -> ivmpf:
     """An enclosure of the tree's value (``values``: name -> enclosure)."""
     kind = node[0]
     if kind == "num":
@@ -170,13 +194,13 @@ def evaluate_interval(node: Node, ctx, values: dict, limits: Limits):
     raise ParseError(f"unexpected syntax node {kind!r}")
 
 
-def interval_power(ctx, base, e: int):
+def interval_power(ctx: MPIntervalContext, base: ivmpf, e: int) -> ivmpf:
     """base**e for an integer e >= 0, from the powers of the ends' absolute values
     (t -> t^e is increasing on [0, inf); even e: |t|^e; odd e: increasing on R)."""
     if e == 0:
         return ctx.mpf(1)
 
-    def up(end):  # |end|^e, an enclosure
+    def up(end: Any) -> ivmpf:  # |end|^e, an enclosure (end: an mpf endpoint)
         return abs(ctx.mpf(end)) ** e
     lo, hi = base.a, base.b
     if e % 2:
@@ -194,8 +218,15 @@ class Claim:
     """A claim this rung evaluates: a text (any expression of ANALYTIC_FUNCTIONS) or a
     Target; ``names`` are its symbols (sorted) then its constants (sorted)."""
 
-    def __init__(self, claim, limits: Limits):
+    def __init__(self, claim: Target | str, limits: Limits):
         self.limits = limits
+        self.tree: Node | None
+        self.gens: tuple[str, ...]
+        self.terms: Terms
+        self.constants: tuple[str, ...]
+        self.names: tuple[str, ...]
+        self.canonical: str
+        syms: Collection[str]
         if isinstance(claim, Target):
             self.tree = None
             self.gens = tuple(claim.variables) + tuple(claim.params)
@@ -215,7 +246,7 @@ class Claim:
             raise ParseError(f"the mpmath rung takes a claim as text or Target, not "
                              f"{type(claim).__name__}")
 
-    def enclosure(self, ctx, values: dict):
+    def enclosure(self, ctx: MPIntervalContext, values: dict[str, ivmpf]) -> ivmpf:
         """An enclosure of the claim at ``values`` (name -> enclosure)."""
         if self.tree is not None:
             return evaluate_interval(self.tree, ctx, values, self.limits)
@@ -230,10 +261,12 @@ class Claim:
         return total
 
 
-def _readout(model: Model, limits: Limits) -> list[tuple]:
+def _readout(model: Model, limits: Limits) -> list[ReadoutTerm]:
     """Readout entries as (token, channel, Fraction or (names, constants, terms))."""
-    out = []
-    for t, c, v in model.readout.entries + ((None, None, model.readout.bias),):
+    out: list[ReadoutTerm] = []
+    entries: tuple[tuple[int | None, int | None, Coefficient], ...] = \
+        model.readout.entries + ((None, None, model.readout.bias),)
+    for t, c, v in entries:
         if isinstance(v, Fraction):
             out.append((t, c, v))
             continue
@@ -243,7 +276,8 @@ def _readout(model: Model, limits: Limits) -> list[tuple]:
     return out
 
 
-def _readout_value(entry, ctx, values: dict):
+def _readout_value(entry: Fraction | SymbolicEntry, ctx: MPIntervalContext,
+                   values: dict[str, ivmpf]) -> ivmpf:
     if isinstance(entry, Fraction):
         return _rational(ctx, entry)
     names, constants, terms = entry
@@ -258,23 +292,24 @@ def _readout_value(entry, ctx, values: dict):
     return total
 
 
-def _finite(iv) -> bool:
+def _finite(iv: ivmpf) -> bool:
     """Both ends of the enclosure are finite numbers."""
     from mpmath.libmp import finf, fnan, fninf
     return all(end not in (finf, fninf, fnan) for end in iv._mpi_)
 
 
-def _upper_text(ctx, value) -> str:
+def _upper_text(ctx: MPIntervalContext, value: ivmpf) -> str:
     """A short decimal >= the upper end of ``value`` (reported bounds round up; 'inf'
     when unbounded, never a non-JSON float)."""
     if not _finite(value):
         return "inf"
     import mpmath
     bumped = ctx.mpf(value.b) * (1 + ctx.mpf(10) ** -3)  # covers the rounding to 3 digits
-    return mpmath.nstr(mpmath.mpf(bumped.b._mpi_[1]), 3)
+    text: str = mpmath.nstr(mpmath.mpf(bumped.b._mpi_[1]), 3)
+    return text
 
 
-def _agreement_digits(ctx, relative, dps: int) -> int:
+def _agreement_digits(ctx: MPIntervalContext, relative: ivmpf, dps: int) -> int:
     """floor(-log10(relative)) from an upper bound of log10 (a little lowered for the
     float that carries it), within [0, dps]."""
     if not _finite(relative):
@@ -298,7 +333,7 @@ class NumericalResult:
     max_width: str
     max_difference: str
     agreement_digits: int
-    witness: dict | None = None
+    witness: NumericalWitness | None = None
     detail: str = ""
 
     @property
@@ -311,8 +346,8 @@ class NumericalResult:
         ask the exact rungs' question)."""
         return False
 
-    def to_json(self) -> dict:
-        out = {"verdict": self.verdict, "rung": NUMERICAL, "exact_proof": False,
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"verdict": self.verdict, "rung": NUMERICAL, "exact_proof": False,
                "numerical": True, "dps": self.dps, "point_count": len(self.points),
                "coordinates": list(self.names), "seed": str(self.seed),
                "point_derivation": POINT_DERIVATION, "assumption": ASSUMPTION,
@@ -335,7 +370,7 @@ class NumericalResult:
                 f"interval evaluation): {self.detail}")
 
 
-def _text(iv) -> str:
+def _text(iv: ivmpf) -> str:
     return str(iv)  # "[a, b]", ends rounded outward
 
 
@@ -345,7 +380,7 @@ MAX_COORDINATES = 2_000_000
 
 
 def sample_points(intervals: Sequence[tuple[Fraction, Fraction]], extra: int, count: int,
-                  model_bytes: bytes, claim_bytes: bytes, seed: int):
+                  model_bytes: bytes, claim_bytes: bytes, seed: int) -> Iterator[Point]:
     """``count`` exact rational points, one at a time: box corners (at most count/2 of
     them, small boxes only), the centre, then hash-derived points of the box; ``extra``
     further coordinates (parameters, claim variables the model lacks) range over
@@ -398,9 +433,10 @@ def sampling_box(box: Box | str | None, d: int, points: int, coordinates: int) -
     return box
 
 
-def verify_numerically(model: Model, claim, box: Box | str | None = None,
+def verify_numerically(model: Model, claim: Target | str, box: Box | str | None = None,
                        points: int = DEFAULT_POINTS, dps: int = DEFAULT_DPS,
-                       seed: int | None = None, variables=None, params=None,
+                       seed: int | None = None, variables: DeclaredNames = None,
+                       params: DeclaredNames = None,
                        limits: Limits = DEFAULT_LIMITS, deadline: float | None = None,
                        progress: Callable[[int, int], None] | None = None) -> NumericalResult:
     """Compare model and claim with interval enclosures at ``points`` points of ``box``
@@ -425,7 +461,7 @@ def verify_numerically(model: Model, claim, box: Box | str | None = None,
                            target.canonical.encode("ascii", "backslashreplace"), seed)
     ctx = IntervalDomain((), dps).ctx
 
-    def evaluate(batch):
+    def evaluate(batch: Sequence[Point]) -> list[ivmpf]:
         point = batch[0]
         domain = IntervalDomain(point[:d], dps)
         final = run(model, domain, record=False).final
@@ -433,18 +469,21 @@ def verify_numerically(model: Model, claim, box: Box | str | None = None,
         y = ctx.mpf(0)
         for t, c, entry in readout:
             coef = _readout_value(entry, ctx, values)
-            y = y + (coef if t is None else coef * final[t][c])
+            y = y + (coef if t is None else coef * final[t][cast(int, c)])  # None: the bias
         return [y]
 
-    def plain(point):
+    def plain(point: Point) -> dict[str, str]:
         return _plain_values(model, target, readout, point, names, d, dps)
     return compare_at_points(evaluate, plain, target, names, box, stream, points, dps, seed,
                              deadline=deadline, progress=progress)
 
 
-def compare_at_points(evaluate, plain, target: Claim, names, box: Box, stream, points: int,
+def compare_at_points(evaluate: Callable[[list[Point]], Sequence[ivmpf]],
+                      plain: Callable[[Point], dict[str, str]], target: Claim,
+                      names: tuple[str, ...], box: Box, stream: Iterable[Point], points: int,
                       dps: int, seed: int, batch: int | tuple[int, ...] = 1,
-                      deadline: float | None = None, progress=None) -> NumericalResult:
+                      deadline: float | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> NumericalResult:
     """The comparison of this rung, for any model: ``evaluate(points)`` gives the
     model's enclosures at a group of points at once, groups of ``batch`` points (a
     tuple: its sizes in turn; the last group padded with repeats, whose values are not
@@ -480,9 +519,11 @@ def compare_at_points(evaluate, plain, target: Claim, names, box: Box, stream, p
                                f"claim {_text(expected)}): not decided; raise --dps or "
                                "narrow --domain")
             if y.b < expected.a or expected.b < y.a:
-                witness = {"point": dict(zip(names, (str(v) for v in point))),
-                           "model_enclosure": _text(y), "claim_enclosure": _text(expected),
-                           **plain(point)}
+                # plain(point) gives the display values model_value and claim_value
+                witness = cast(NumericalWitness, {
+                    "point": dict(zip(names, (str(v) for v in point))),
+                    "model_enclosure": _text(y), "claim_enclosure": _text(expected),
+                    **plain(point)})
                 detail = (f"at {where} the model lies in {_text(y)} and the claim in "
                           f"{_text(expected)}: the enclosures are disjoint, so the values "
                           "differ")
@@ -508,7 +549,8 @@ def compare_at_points(evaluate, plain, target: Claim, names, box: Box, stream, p
                            diff_text, digits, None, detail)
 
 
-def _plain_values(model: Model, target: Claim, readout, point, names, d: int, dps: int) -> dict:
+def _plain_values(model: Model, target: Claim, readout: list[ReadoutTerm], point: Point,
+                  names: Sequence[str], d: int, dps: int) -> dict[str, str]:
     """Model and claim at the point at plain mpmath precision, for display only (the
     enclosures decide): the forward pass in mpmath, the claim's enclosure midpoint."""
     domain = MpmathDomain(point[:d], dps)
@@ -518,6 +560,6 @@ def _plain_values(model: Model, target: Claim, readout, point, names, d: int, dp
     y = domain.ctx.mpf(0)
     for t, c, entry in readout:
         coef = domain.ctx.mpf(_readout_value(entry, ictx, values).mid.a)
-        y += coef if t is None else coef * final[t][c]
+        y += coef if t is None else coef * final[t][cast(int, c)]  # None: the bias
     claim = domain.ctx.mpf(target.enclosure(ictx, values).mid.a)
     return {"model_value": domain.ctx.nstr(y, dps), "claim_value": domain.ctx.nstr(claim, dps)}

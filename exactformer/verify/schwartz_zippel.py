@@ -29,18 +29,37 @@ import math
 import time
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import Any, NoReturn, Protocol, Sequence, TypeAlias, cast
 
 from ..engine import RationalDomain, run
 from ..engine.domains import Domain
 from ..errors import LimitExceeded, NotAPolynomial, NotExact, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Model
+from ..model.ir import Coefficient
 from ..poly import Target, parse
 from ..poly.evaluate import exponent_of, names_in, resolve_calls, root_of
 from ..poly.syntax import Node, describe
+from ..poly.names import NameSpaces
 from ..poly.target import coefficient_target, lift
 from .verdict import SCHWARTZ_ZIPPEL, Verdict
+
+#: Terms over QQ: exponent tuple -> QQ coefficient (gmpy2 or Python mpq).
+Terms: TypeAlias = "dict[tuple[int, ...], Any]"
+#: A symbolic readout entry: (its symbol names, its terms over them, its degree).
+SymbolicEntry: TypeAlias = "tuple[tuple[str, ...], Terms, int]"
+#: A readout entry (token, channel; both None for the bias) and its rational or
+#: symbolic value.
+ReadoutTerm: TypeAlias = "tuple[int | None, int | None, Fraction | SymbolicEntry]"
+#: --vars / --params as given: comma-separated text, a sequence of names, or None.
+DeclaredNames: TypeAlias = "str | Sequence[str] | None"
+
+
+class NamedClaim(Protocol):
+    """A parsed claim of a sampling rung: its symbol names, constants included."""
+
+    @property
+    def names(self) -> tuple[str, ...]: ...
 
 #: Default number of independent points and bits of the sample set S.
 DEFAULT_POINTS = 4
@@ -99,25 +118,25 @@ class DegreeDomain(Domain):
         self._var = _Deg(1)
         self.softmax_degree = 0
 
-    def const(self, value: Fraction):
+    def const(self, value: Fraction) -> _Deg:
         return _Deg(0) if value else _Deg(None)
 
-    def variable(self, i: int):
+    def variable(self, i: int) -> _Deg:
         return self._var
 
-    def relu(self, value):
+    def relu(self, value: _Deg) -> _Deg:
         if value.d is None or value.d == 0:
             return value
         raise NotExact("relu of a non-constant value is not a polynomial, so the "
                        "Schwartz-Zippel rung does not apply; use the box rung")
 
-    def softmax(self, scores: Sequence):
+    def softmax(self, scores: Sequence[_Deg]) -> list[_Deg]:
         if len(scores) > 1:
             top = max((s.d for s in scores if s.d is not None), default=0)
             self.softmax_degree = max(self.softmax_degree, top)
         return [_Deg(0)] * len(scores)
 
-    def to_sympy(self, value):
+    def to_sympy(self, value: _Deg) -> NoReturn:
         raise NotImplementedError("degree bounds have no sympy value")
 
 
@@ -161,7 +180,7 @@ def evaluate_tree(node: Node, values: dict[str, Fraction], limits: Limits = DEFA
     """The exact value of a call-free tree at ``values`` (name -> rational)."""
     kind = node[0]
     if kind == "num":
-        return node[1]
+        return cast(Fraction, node[1])
     if kind in ("sym", "const"):
         return values[node[1]]
     if kind == "neg":
@@ -201,8 +220,12 @@ MAX_VALUE_BITS = 8_000_000
 class _Claim:
     """A claim the rung can evaluate: its symbol names, degree bound and values."""
 
-    def __init__(self, claim, limits: Limits):
+    def __init__(self, claim: Target | str, limits: Limits):
         self.limits = limits
+        self.names: tuple[str, ...]
+        self.terms: Terms
+        self.tree: Node | None
+        self.degree: int
         if isinstance(claim, Target):
             gens = tuple(claim.variables) + tuple(claim.params)
             self.names = gens
@@ -238,10 +261,11 @@ class _Claim:
         return total
 
 
-def _readout_terms(model: Model, limits: Limits):
+def _readout_terms(model: Model, limits: Limits) -> list[ReadoutTerm]:
     """Readout entries as (token, channel, rational or (names, terms, degree))."""
-    out = []
-    entries = model.readout.entries + ((None, None, model.readout.bias),)
+    out: list[ReadoutTerm] = []
+    entries: tuple[tuple[int | None, int | None, Coefficient], ...] = \
+        model.readout.entries + ((None, None, model.readout.bias),)
     for t, c, v in entries:
         if isinstance(v, Fraction):
             out.append((t, c, v))
@@ -254,7 +278,7 @@ def _readout_terms(model: Model, limits: Limits):
     return out
 
 
-def _entry_value(entry, values: dict[str, Fraction]) -> Fraction:
+def _entry_value(entry: Fraction | SymbolicEntry, values: dict[str, Fraction]) -> Fraction:
     if isinstance(entry, Fraction):
         return entry
     names, terms, _ = entry
@@ -268,7 +292,8 @@ def _entry_value(entry, values: dict[str, Fraction]) -> Fraction:
     return total
 
 
-def model_degree_bound(model: Model, readout=None, limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
+def model_degree_bound(model: Model, readout: list[ReadoutTerm] | None = None,
+                       limits: Limits = DEFAULT_LIMITS) -> tuple[int, int]:
     """(degree bound of the output in all symbols, softmax score degree bound)."""
     readout = _readout_terms(model, limits) if readout is None else readout
     domain = DegreeDomain(len(model.variables))
@@ -279,7 +304,7 @@ def model_degree_bound(model: Model, readout=None, limits: Limits = DEFAULT_LIMI
         if t is None:
             degree = max(degree, extra)
             continue
-        h = final[t][c]
+        h = final[t][cast(int, c)]  # only the bias has no token and channel
         if h.d is not None:
             degree = max(degree, h.d + extra)
     return degree, domain.softmax_degree
@@ -305,7 +330,7 @@ class SchwartzZippelResult:
     def holds(self) -> bool:
         return self.verdict.holds
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         # agreement is not an exact proof: its verdict is never "proved" (exit 5)
         verdict = {**self.verdict.to_json()}
         if self.holds:
@@ -390,9 +415,9 @@ def derive_points(model_bytes: bytes, claim_bytes: bytes, seed: int, count: int,
                          str(sample_bits).encode()])
     nbytes = (sample_bits + 7) // 8
     mask = (1 << sample_bits) - 1
-    out = []
+    out: list[tuple[int, ...]] = []
     for i in range(first, first + count):  # point i depends on i alone: derive any slice
-        row = []
+        row: list[int] = []
         for j in range(dimension):
             digest = hashlib.shake_256(head + f"\x00{i}\x00{j}".encode()).digest(nbytes)
             row.append(int.from_bytes(digest, "big") & mask)
@@ -400,11 +425,11 @@ def derive_points(model_bytes: bytes, claim_bytes: bytes, seed: int, count: int,
     return out
 
 
-def verify_schwartz_zippel(model: Model, claim, points: int = DEFAULT_POINTS,
+def verify_schwartz_zippel(model: Model, claim: Target | str, points: int = DEFAULT_POINTS,
                            seed: int | None = None, sample_bits: int = DEFAULT_SAMPLE_BITS,
                            limits: Limits = DEFAULT_LIMITS,
-                           deadline: float | None = None, variables=None,
-                           params=None) -> SchwartzZippelResult:
+                           deadline: float | None = None, variables: DeclaredNames = None,
+                           params: DeclaredNames = None) -> SchwartzZippelResult:
     """Test model(z) == claim(z) at ``points`` points of S^m, S = the integers in
     [-2^(b-1), 2^(b-1)) (b = ``sample_bits``), by exact rational evaluation.
 
@@ -464,7 +489,7 @@ def verify_schwartz_zippel(model: Model, claim, points: int = DEFAULT_POINTS,
         y = Fraction(0)
         for t, c, entry in readout:
             coef = _entry_value(entry, values)
-            y += coef if t is None else coef * final[t][c]
+            y += coef if t is None else coef * final[t][cast(int, c)]  # None: the bias
         expected = target.value(values)
         if y != expected:
             where = ", ".join(f"{n} = {v}" for n, v in values.items())
@@ -483,14 +508,17 @@ def verify_schwartz_zippel(model: Model, claim, points: int = DEFAULT_POINTS,
 MAX_POINTS = 10_000
 
 
-def _decision_names(model: Model, target: "_Claim", claim, readout, variables, params,
-                    limits: Limits) -> tuple[str, ...]:
+def _decision_names(model: Model, target: "_Claim", claim: Target | str,
+                    readout: list[ReadoutTerm], variables: DeclaredNames,
+                    params: DeclaredNames, limits: Limits) -> tuple[str, ...]:
     """The coordinates of a point: the model's inputs, the claim's other variables,
     the parameters, the constants, checked by the one name rule."""
     return claim_name_spaces(model, target, claim, variables, params, limits).symbols
 
 
-def claim_name_spaces(model: Model, target, claim, variables, params, limits: Limits):
+def claim_name_spaces(model: Model | tuple[str, ...], target: NamedClaim, claim: Target | str,
+                      variables: DeclaredNames, params: DeclaredNames,
+                      limits: Limits) -> NameSpaces:
     """The checked name spaces of ``model`` against a claim given as text (whose names
     are ``target.names``, constants included) or as a Target, with ``--vars`` and
     ``--params`` read exactly as the exact rung reads them (one rule for every rung)."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import sympy
 
@@ -11,6 +12,27 @@ EXACT_ON_BOX = "exact on a box (sign certificates)"
 SCHWARTZ_ZIPPEL = "Schwartz-Zippel (probabilistic)"
 NUMERICAL = "numerical evidence (mpmath, not a proof)"
 RUNGS = (EXACT_IDENTITY, EXACT_ON_BOX, SCHWARTZ_ZIPPEL, NUMERICAL)
+
+
+class DifferenceJSON(TypedDict):
+    """The JSON object of a :class:`Difference` (sympy expressions as text)."""
+
+    monomial: str
+    model: str
+    claim: str
+
+
+class _VerdictJSONRequired(TypedDict):
+    verdict: str
+    rung: str
+
+
+class VerdictJSON(_VerdictJSONRequired, total=False):
+    """The JSON object of a :class:`Verdict`; the optional keys appear when set."""
+
+    detail: str
+    difference: DifferenceJSON
+    evidence: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -25,7 +47,7 @@ class Difference:
         return (f"coefficient of {self.monomial}: model has {self.model_coefficient}, "
                 f"claim has {self.claim_coefficient}")
 
-    def to_json(self) -> dict:
+    def to_json(self) -> DifferenceJSON:
         return {"monomial": str(self.monomial), "model": str(self.model_coefficient),
                 "claim": str(self.claim_coefficient)}
 
@@ -73,8 +95,8 @@ class Verdict:
                 f'background:{colour[1]};padding:6px 10px;border-radius:5px">'
                 f"<b>{self.verdict.upper()}</b> {escape(rest)}</div>")
 
-    def to_json(self) -> dict:
-        out = {"verdict": self.verdict, "rung": self.rung}
+    def to_json(self) -> VerdictJSON:
+        out: VerdictJSON = {"verdict": self.verdict, "rung": self.rung}
         if self.detail:
             out["detail"] = self.detail
         if self.difference is not None:
