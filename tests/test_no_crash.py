@@ -192,13 +192,13 @@ def environment_reads() -> list[str]:
 
 
 def test_every_environment_variable_is_registered():
-    """Each read of the environment is in engine/backends.py, whose variables are
+    """Each read of the environment is in engine/environment.py, whose variables are
     listed in ENVIRONMENT_VARIABLES and validated by check_environment(); a new read
     elsewhere fails here until it is registered and validated the same way."""
-    from exactformer.engine.backends import (BACKEND_VARIABLE, DISPLAY_VARIABLES,
-                                             ENVIRONMENT_VARIABLES)
+    from exactformer.engine.environment import (BACKEND_VARIABLE, DISPLAY_VARIABLES,
+                                                ENVIRONMENT_VARIABLES)
     hits = environment_reads()
-    assert hits and all(h.startswith(os.path.join("engine", "backends.py")) for h in hits), hits
+    assert hits and all(h.startswith(os.path.join("engine", "environment.py")) for h in hits), hits
     assert set(ENVIRONMENT_VARIABLES) == {BACKEND_VARIABLE}
     # read for the progress bar only: any value is fine, none changes a result
     assert set(DISPLAY_VARIABLES) == {"NO_COLOR", "TERM"}
@@ -206,7 +206,7 @@ def test_every_environment_variable_is_registered():
 
 @pytest.mark.parametrize("value", ["bogus", "FLINTY", "sympy,flint", "1", "\u0455ympy"])
 def test_bad_environment_values_exit_2_on_every_subcommand(capsys, base, monkeypatch, value):
-    from exactformer.engine.backends import ENVIRONMENT_VARIABLES
+    from exactformer.engine.environment import ENVIRONMENT_VARIABLES
     for variable in ENVIRONMENT_VARIABLES:
         monkeypatch.setenv(variable, value)
         for name, argv in base.items():

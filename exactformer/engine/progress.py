@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextvars
 import sys
-import time
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator, TextIO
 
@@ -42,7 +41,7 @@ def reporting(callback: Progress | None) -> Iterator[Progress | None]:
 def _terminal_allows_a_bar(stream: TextIO) -> bool:
     """A bar is drawn only on a terminal that can redraw a line: not a pipe or a
     file, not TERM=dumb."""
-    from .backends import display_environment
+    from .environment import display_environment
     if display_environment()[1]:
         return False
     try:
@@ -77,7 +76,7 @@ class BlockProgressBar:
         if not self.enabled:
             return
         from tqdm import tqdm
-        from .backends import display_environment
+        from .environment import display_environment
         total = max(total, 1)
         if self._bar is None or self._bar.total != total:
             self.close()

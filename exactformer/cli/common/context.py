@@ -38,7 +38,8 @@ def time_limit(seconds: float | None):
 def command_context(args) -> Iterator[None]:
     """Around every command: the --backend choice (if the command has one) and a
     block progress bar on stderr when it is a terminal and a run lasts over 1 s."""
-    from ...engine.backends import check_environment, using_backend
+    from ...engine.backends import using_backend
+    from ...engine.environment import check_environment
     from ...engine.domains import flint_available
     from ...engine.progress import terminal_progress
     check_environment()
