@@ -144,6 +144,8 @@ def main(argv=None) -> Path:
     ap.add_argument("--samples", type=int, default=3000, help="random points per case")
     ap.add_argument("--max-degree", type=int, default=8)
     args = ap.parse_args(argv)
+    if not (1 <= args.max_degree <= 12 and 1 <= args.samples <= 1_000_000):
+        ap.error("--max-degree must lie in 1..12 and --samples in 1..1000000")
     out = output_dir(args, "float_error", DOCS)
     degrees = list(range(1, args.max_degree + 1))
     rows = collect(degrees, args.samples)
