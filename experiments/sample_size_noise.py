@@ -99,9 +99,9 @@ def main(argv=None) -> Path:
     rows = [[{"poly": "random polynomial, degree 4 (n=4, 15 params)",
               "smooth": "exp(x) cos(3y) (n=6, 28 params)"}[t], s, m,
              "0 (exact recovery)" if ez else f"{e:.2e}"] for t, s, m, e, ez in results]
-    text = (f"Test RMSE on {TEST} points, geometric mean over {grid['repeats']} draws of the training "
-            "set; Gaussian noise of standard deviation sigma added to the training targets. "
-            "Noiseless polynomial data are fitted exactly over QQ (coefficients recovered "
+    text = (f"Test RMSE on {TEST} points, geometric mean over {grid['repeats']} draws of the "
+            "training set; Gaussian noise of standard deviation sigma added to the training "
+            "targets. Noiseless polynomial data are fitted exactly over QQ (coefficients recovered "
             "exactly, model proved equal); all other fits are float64 least squares.")
     md = write_table(out, "sample_size_noise", "Fixed blocks: error versus sample size and noise",
                      text, markdown_table(["target", "noise sigma", "samples m", "test RMSE"],
