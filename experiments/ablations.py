@@ -23,18 +23,17 @@ below n0 the approximation error stays as m grows.
     python experiments/ablations.py                  # writes into a fresh folder
     python experiments/ablations.py --out DIR        # ... into DIR
     python experiments/ablations.py --update-docs    # also regenerates docs/ablations.*
+    python experiments/ablations.py --dim 1 --degree 3 --true-degree 2 --max-blocks 3 \
+        --sizes 30,300 --repeats 3                   # a cheap run, seconds
 
 Deterministic (every random draw is seeded by --seed); about half a minute.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import replace
 from fractions import Fraction
@@ -48,7 +47,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 
-from _common import DOCS, markdown_table  # noqa: E402
+from _common import (DOCS, add_output_options, experiment_parser, markdown_table,  # noqa: E402
+                     output_dir, publish)
 from exactformer import api  # noqa: E402
 from exactformer.errors import ExactformerError, LimitExceeded, NotExact  # noqa: E402
 from exactformer.floats.forward import final_stream, float_model_from_model
@@ -360,11 +360,8 @@ approximation error (bias) stays however large m is.
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--out", type=Path, default=None,
-                   help="output folder (default: a fresh temporary folder)")
-    p.add_argument("--update-docs", action="store_true",
-                   help="also write docs/ablations.md and docs/ablations_regression.png")
+    p = experiment_parser(__doc__)
+    add_output_options(p)
     p.add_argument("--dim", type=int, default=2, help="d for both parts (default 2)")
     p.add_argument("--degree", type=int, default=4, help="degree of the ablation target")
     p.add_argument("--true-degree", type=int, default=3, help="true degree in the regression")
@@ -391,8 +388,7 @@ def parse_args(argv):
 
 def main(argv=None) -> Path:
     args = parse_args(argv)
-    out = args.out or Path(tempfile.mkdtemp(prefix="exactformer-ablations-"))
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(args, "ablations", DOCS)
     config = {"dim": args.dim, "degree": args.degree, "true_degree": args.true_degree,
               "max_blocks": args.max_blocks, "sizes": args.sizes, "sigma": args.sigma,
               "repeats": args.repeats, "seed": args.seed}
@@ -407,12 +403,8 @@ def main(argv=None) -> Path:
     (out / "ablations.json").write_text(json.dumps(
         {"config": config, "ablations": abl, "regression": reg}, indent=1, sort_keys=True,
         default=str) + "\n")
-    if args.update_docs:
-        DOCS.mkdir(exist_ok=True)
-        for name in ("ablations.md", "ablations_regression.png"):
-            shutil.copyfile(out / name, DOCS / name)
-    print(f"wrote {out} in {time.perf_counter() - start:.1f} s"
-          + (" and updated docs/" if args.update_docs else ""))
+    print(f"done in {time.perf_counter() - start:.1f} s")
+    publish(args, out, ["ablations.md", "ablations_regression.png"], DOCS)
     return out
 
 

@@ -9,9 +9,16 @@ and the smooth function exp(x) cos(3y). Both models see the same training sample
 * trained: a standard single-stack transformer encoder (torch), one token per input
   coordinate plus a class token, all weights trained with Adam on the squared error.
 
-Writes docs/fixed_vs_trained.png and docs/fixed_vs_trained.md. Needs the optional
-extra ``torch`` (pip install -e ".[torch]"); without it only the fixed-block column
-is filled. Runs in two to three minutes on 2 CPU cores (torch training dominates).
+    python experiments/fixed_vs_trained.py                # writes into a fresh folder
+    python experiments/fixed_vs_trained.py --out results/ # ... or into this one
+    python experiments/fixed_vs_trained.py --update-docs  # also rewrites docs/fixed_vs_trained.*
+    python experiments/fixed_vs_trained.py --quick        # 100 training steps, seconds
+
+Outputs fixed_vs_trained.png and fixed_vs_trained.md. The trained rows need the
+optional extra ``torch`` (pip install "exactformer[torch]"); without it the page says
+plainly that they are missing, and --update-docs is refused (exit 2) rather than
+replacing the committed page by one without them. Runs in two to three minutes on
+2 CPU cores (torch training dominates).
 """
 from __future__ import annotations
 
@@ -26,13 +33,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from _common import DOCS, markdown_table, random_points, write_table  # noqa: E402
+from _common import (DOCS, add_output_options, experiment_parser, markdown_table,  # noqa: E402
+                     output_dir, publish, random_points, refuse, write_table)
 from exactformer.approx.fit import Dataset, fit  # noqa: E402
 from exactformer.poly import graded_monomials  # noqa: E402
 
 SEED = 2023
 TRAIN, TEST = 256, 2000
 STEPS = 1500
+QUICK_STEPS = 100
 
 
 def polynomial_target(rng: random.Random) -> dict:
@@ -60,7 +69,7 @@ def predict(result, points) -> np.ndarray:
     return np.array(sum(float(c) * X[:, 0] ** a[0] * X[:, 1] ** a[1] for a, c in coeffs.items()))
 
 
-def train_transformer(Xtr, ytr, Xte, yte, seed: int):
+def train_transformer(Xtr, ytr, Xte, yte, seed: int, steps: int = STEPS):
     """A small encoder (2 layers, width 32, 4 heads) trained end to end; returns the
     test RMSE curve, the final test errors, the parameter count and the time."""
     import torch
@@ -86,12 +95,12 @@ def train_transformer(Xtr, ytr, Xte, yte, seed: int):
     net = Net(Xtr.shape[1])
     params = sum(p.numel() for p in net.parameters())
     opt = torch.optim.Adam(net.parameters(), lr=2e-3)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, STEPS)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
     xt, yt = torch.tensor(Xtr, dtype=torch.float32), torch.tensor(ytr, dtype=torch.float32)
     xe = torch.tensor(Xte, dtype=torch.float32)
     curve = []
     start = time.perf_counter()
-    for step in range(1, STEPS + 1):
+    for step in range(1, steps + 1):
         opt.zero_grad()
         loss = ((net(xt) - yt) ** 2).mean()
         loss.backward()
@@ -108,18 +117,33 @@ def train_transformer(Xtr, ytr, Xte, yte, seed: int):
     return curve, float(np.sqrt(np.mean(err**2))), float(np.max(np.abs(err))), params, seconds
 
 
-def main() -> None:
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def main(argv=None) -> Path:
+    ap = experiment_parser(__doc__)
+    add_output_options(ap, quick=f"{QUICK_STEPS} training steps instead of {STEPS}")
+    args = ap.parse_args(argv)
+    have_torch = torch_available()
+    if args.update_docs and not have_torch:
+        refuse("fixed_vs_trained", "--update-docs needs torch for the trained rows "
+               "(pip install \"exactformer[torch]\"); without torch use --out DIR")
+    out = output_dir(args, "fixed_vs_trained", DOCS)
+    if not have_torch:
+        print("fixed_vs_trained: torch is not installed; the page will lack the trained "
+              "rows", file=sys.stderr)
+    steps = QUICK_STEPS if args.quick else STEPS
     rng = random.Random(SEED)
     poly = polynomial_target(rng)
     train = random_points(rng, 2, TRAIN)
     test = random_points(rng, 2, TEST)
     Xtr = np.array([[float(v) for v in p] for p in train])
     Xte = np.array([[float(v) for v in p] for p in test])
-    try:
-        import torch  # noqa: F401
-        have_torch = True
-    except ImportError:
-        have_torch = False
     rows, curves = [], {}
     for name, degree, exact, fvals in [
         ("polynomial, degree 3", 3, True, lambda pts: [poly_value(poly, p) for p in pts]),
@@ -146,9 +170,10 @@ def main() -> None:
         curves[name] = {"fixed": rmse}
         if have_torch:
             ytr_f = np.array([float(v) for v in ytr])
-            curve, trmse, tmax, params, tsecs = train_transformer(Xtr, ytr_f, Xte, yte_f, SEED)
+            curve, trmse, tmax, params, tsecs = train_transformer(Xtr, ytr_f, Xte, yte_f, SEED,
+                                                               steps)
             rows.append([name, "trained transformer (2 layers, width 32)", 2, params,
-                         f"Adam, {STEPS} full-batch steps", f"{tsecs:.1f}", f"{trmse:.2e}",
+                         f"Adam, {steps} full-batch steps", f"{tsecs:.1f}", f"{trmse:.2e}",
                          f"{tmax:.2e}", "-"])
             curves[name]["trained"] = curve
         print(name, "done", flush=True)
@@ -157,11 +182,15 @@ def main() -> None:
     text = (f"Same {TRAIN} training points (uniform on [-1, 1]^2, rational), {TEST} test "
             "points. Fixed blocks: nothing trained, readout fitted by least squares, model "
             "proved equal to the fitted polynomial. Trained: every weight trained."
-            + ("" if have_torch else " (torch not installed: trained rows missing)"))
-    md = write_table("fixed_vs_trained", "Fixed blocks + fitted readout vs a trained "
+            + ("" if have_torch else "\n\n**torch is not installed: the trained-transformer "
+               "rows are missing from this page** (install the optional extra `torch` "
+               "and run again to get them)."))
+    md = write_table(out, "fixed_vs_trained", "Fixed blocks + fitted readout vs a trained "
                      "transformer", text, markdown_table(header, rows))
-    plot(curves, DOCS / "fixed_vs_trained.png")
+    plot(curves, out / "fixed_vs_trained.png")
     print(md.read_text())
+    publish(args, out, ["fixed_vs_trained.md", "fixed_vs_trained.png"], DOCS)
+    return out
 
 
 def plot(curves: dict, path: Path) -> None:

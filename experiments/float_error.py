@@ -7,7 +7,8 @@ sup |y_float - p| beside the worst error of numpy runs at sampled points (eviden
 
     python experiments/float_error.py                 # writes into a fresh folder
     python experiments/float_error.py --out results/  # ... or into this one
-    python experiments/float_error.py --update-docs   # regenerates docs/float_error.*
+    python experiments/float_error.py --update-docs   # also rewrites docs/float_error.*
+    python experiments/float_error.py --max-degree 2 --samples 200   # a cheap run
 
 Outputs: float_error.png (two panels, float32 and float64: bound solid, observed
 dashed, one colour per construction), float_error.json (the rows) and float_error.md
@@ -15,18 +16,17 @@ dashed, one colour per construction), float_error.json (the rows) and float_erro
 """
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DOCS, markdown_table  # noqa: E402
+from _common import (DOCS, add_output_options, experiment_parser, markdown_table,  # noqa: E402
+                     output_dir, publish)
 from exactformer.verify.precision import FLOAT32, FLOAT64, decimal_up  # noqa: E402
 
 # the measurement is the benchmark's (benchmarks/float_error.py), not a copy of it
@@ -138,24 +138,22 @@ is never below them (the tool refuses to certify otherwise).
 {table}"""
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, help="output folder (default: a fresh folder)")
-    ap.add_argument("--update-docs", action="store_true",
-                    help="write docs/float_error.png and docs/float_error.md")
+def main(argv=None) -> Path:
+    ap = experiment_parser(__doc__)
+    add_output_options(ap)
     ap.add_argument("--samples", type=int, default=3000, help="random points per case")
     ap.add_argument("--max-degree", type=int, default=8)
-    args = ap.parse_args()
-    out = DOCS if args.update_docs else (args.out or Path(tempfile.mkdtemp(
-        prefix="float_error_", dir=".")))
-    out.mkdir(parents=True, exist_ok=True)
+    args = ap.parse_args(argv)
+    if not (1 <= args.max_degree <= 12 and 1 <= args.samples <= 1_000_000):
+        ap.error("--max-degree must lie in 1..12 and --samples in 1..1000000")
+    out = output_dir(args, "float_error", DOCS)
     degrees = list(range(1, args.max_degree + 1))
     rows = collect(degrees, args.samples)
     figure(rows, out / "float_error.png")
     (out / "float_error.md").write_text(page(rows, degrees))
-    if not args.update_docs:
-        (out / "float_error.json").write_text(json.dumps(rows, indent=1) + "\n")
-    print(f"wrote {out / 'float_error.png'} and {out / 'float_error.md'}")
+    (out / "float_error.json").write_text(json.dumps(rows, indent=1) + "\n")
+    publish(args, out, ["float_error.md", "float_error.png"], DOCS)
+    return out
 
 
 if __name__ == "__main__":

@@ -10,7 +10,12 @@ Only the readout of the fixed degree-n blocks is fitted (least squares, see
 * exp(x) cos(3y) fitted with degree-6 blocks (28 parameters): the error levels off
   at the approximation error of degree 6 once the noise is averaged out.
 
-Writes docs/sample_size_noise.png and docs/sample_size_noise.md (about a minute).
+    python experiments/sample_size_noise.py                # writes into a fresh folder
+    python experiments/sample_size_noise.py --out results/ # ... or into this one
+    python experiments/sample_size_noise.py --update-docs  # also rewrites docs/sample_size_noise.*
+    python experiments/sample_size_noise.py --quick        # 3 sizes, 2 noises, 1 draw
+
+Outputs sample_size_noise.png and sample_size_noise.md (about a minute).
 """
 from __future__ import annotations
 
@@ -24,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np  # noqa: E402
 
-from _common import DOCS, markdown_table, random_points, write_table  # noqa: E402
+from _common import (DOCS, add_output_options, experiment_parser, markdown_table,  # noqa: E402
+                     output_dir, publish, random_points, write_table)
 from exactformer.approx.fit import Dataset, fit  # noqa: E402
 from exactformer.poly import graded_monomials  # noqa: E402
 
@@ -32,13 +38,15 @@ SIZES = [15, 20, 30, 60, 120, 250, 500, 1000, 2000]
 NOISES = [0.0, 1e-3, 1e-2, 1e-1]
 REPEATS = 3
 TEST = 2000
+QUICK = {"sizes": [15, 30, 60], "noises": [0.0, 1e-2], "repeats": 1}
 
 
 def evaluate(coeffs: dict, X: np.ndarray) -> np.ndarray:
     return np.array(sum(float(c) * X[:, 0] ** a[0] * X[:, 1] ** a[1] for a, c in coeffs.items()))
 
 
-def run(target: str, degree: int, rng: random.Random, test_pts, X_test) -> list[list]:
+def run(target: str, degree: int, rng: random.Random, test_pts, X_test,
+        sizes=SIZES, noises=NOISES, repeats=REPEATS) -> list[list]:
     poly = {a: Fraction(rng.randint(-9, 9), rng.randint(1, 5)) for a in graded_monomials(2, 4)}
 
     def f(points, exact: bool):
@@ -50,12 +58,12 @@ def run(target: str, degree: int, rng: random.Random, test_pts, X_test) -> list[
     y_test = np.array([float(v) for v in f(test_pts, False)])
     N = len(graded_monomials(2, degree))
     out = []
-    for sigma in NOISES:
-        for m in SIZES:
+    for sigma in noises:
+        for m in sizes:
             if m < N:
                 continue
             errs, exact_zero = [], True
-            for rep in range(REPEATS):
+            for rep in range(repeats):
                 pts = random_points(rng, 2, m)
                 ys = f(pts, True)
                 if sigma:
@@ -77,26 +85,34 @@ def run(target: str, degree: int, rng: random.Random, test_pts, X_test) -> list[
     return out
 
 
-def main() -> None:
+def main(argv=None) -> Path:
+    ap = experiment_parser(__doc__)
+    add_output_options(ap, quick="training sizes 15, 30, 60, noises 0 and 0.01, one draw")
+    args = ap.parse_args(argv)
+    out = output_dir(args, "sample_size_noise", DOCS)
+    grid = QUICK if args.quick else {"sizes": SIZES, "noises": NOISES, "repeats": REPEATS}
     rng = random.Random(7)
     test_pts = random_points(rng, 2, TEST)
     X_test = np.array([[float(v) for v in p] for p in test_pts])
-    results = run("poly", 4, rng, test_pts, X_test) + run("smooth", 6, rng, test_pts, X_test)
+    results = (run("poly", 4, rng, test_pts, X_test, **grid)
+               + run("smooth", 6, rng, test_pts, X_test, **grid))
     rows = [[{"poly": "random polynomial, degree 4 (n=4, 15 params)",
               "smooth": "exp(x) cos(3y) (n=6, 28 params)"}[t], s, m,
              "0 (exact recovery)" if ez else f"{e:.2e}"] for t, s, m, e, ez in results]
-    text = (f"Test RMSE on {TEST} points, geometric mean over {REPEATS} draws of the training "
-            "set; Gaussian noise of standard deviation sigma added to the training targets. "
-            "Noiseless polynomial data are fitted exactly over QQ (coefficients recovered "
+    text = (f"Test RMSE on {TEST} points, geometric mean over {grid['repeats']} draws of the "
+            "training set; Gaussian noise of standard deviation sigma added to the training "
+            "targets. Noiseless polynomial data are fitted exactly over QQ (coefficients recovered "
             "exactly, model proved equal); all other fits are float64 least squares.")
-    md = write_table("sample_size_noise", "Fixed blocks: error versus sample size and noise",
+    md = write_table(out, "sample_size_noise", "Fixed blocks: error versus sample size and noise",
                      text, markdown_table(["target", "noise sigma", "samples m", "test RMSE"],
                                           rows))
-    plot(results, DOCS / "sample_size_noise.png")
-    print(md)
+    plot(results, out / "sample_size_noise.png", grid["noises"])
+    print(md.read_text())
+    publish(args, out, ["sample_size_noise.md", "sample_size_noise.png"], DOCS)
+    return out
 
 
-def plot(results, path: Path) -> None:
+def plot(results, path: Path, noises=NOISES) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -104,7 +120,7 @@ def plot(results, path: Path) -> None:
     titles = {"poly": "random polynomial, degree-4 blocks",
               "smooth": "exp(x) cos(3y), degree-6 blocks"}
     for ax, target in zip(axes, ("poly", "smooth")):
-        for sigma in NOISES:
+        for sigma in noises:
             pts = [(m, e, ez) for t, s, m, e, ez in results if t == target and s == sigma]
             ms = [p[0] for p in pts]
             es = [1e-17 if p[2] else p[1] for p in pts]
