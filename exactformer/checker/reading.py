@@ -350,7 +350,7 @@ class Model:
                 rows.setdefault(t, []).append(j)
             mask = [(t, sorted(rows[t])) for t in sorted(rows)]  # the rows with a key
         block: Block = {"wq": wq, "wk": wk, "wv": wv, "wo": wo, "h": h, "hv": hv,
-                 "activation": act, "mask": mask, "ffn": None}
+                        "activation": act, "mask": mask, "ffn": None}
         if b["ffn"] is not None:
             f = obj(b["ffn"], f"{where}.ffn", {"w1", "b1", "w2", "b2", "activation"})
             r1, hid, w1 = matrix(f["w1"], f"{where}.ffn.w1")
