@@ -31,6 +31,7 @@ from __future__ import annotations
 import sys
 import types
 from fractions import Fraction
+from typing import Any, Iterable, Mapping, Sequence
 
 from . import kernel, limits
 from .check import (EXACT_IDENTITY, EXACT_ON_BOX, KINDS, Report, check_bytes,
@@ -46,13 +47,14 @@ from .names import CONSTANT_NAMES, IDENTIFIER, is_constant_name, is_identifier
 from .reading import (CERTIFICATE_FORMAT, FFN_ACTIVATIONS, HASH_FIELD, MODEL_FORMAT,
                       SCORE_ACTIVATIONS, canonical_bytes, content_hash, strict_loads)
 from .reading import Model as _Model
+from .values import Box, Monomial, Rational, TuplePoly
 
 
 class _Package(types.ModuleType):
     """This package as a module: setting a limit (MAX_...) on it sets it in .limits,
     where every module reads it."""
 
-    def __setattr__(self, name, value):
+    def __setattr__(self, name: str, value: object) -> None:
         if name.startswith("MAX_") and hasattr(limits, name):
             setattr(limits, name, value)
         super().__setattr__(name, value)
@@ -61,17 +63,17 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> float | None:
     if name == "_deadline":  # the deadline of the check under way (None: none)
         return limits._deadline
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _ring_of(*polys) -> kernel.Ring:
+def _ring_of(*polys: Mapping[Monomial, Rational]) -> kernel.Ring:
     return kernel.Ring(next((len(m) for p in polys for m in p), 0))
 
 
-def poly_add(p: dict, q: dict) -> dict:
+def poly_add(p: Mapping[Monomial, Rational], q: Mapping[Monomial, Rational]) -> TuplePoly:
     """p + q on exponent-tuple polynomials."""
     r = _ring_of(p, q)
     out = {r.pack(m): c for m, c in p.items()}
@@ -79,24 +81,24 @@ def poly_add(p: dict, q: dict) -> dict:
     return r.tuples(out)
 
 
-def poly_scale(p: dict, s) -> dict:
+def poly_scale(p: Mapping[Monomial, Rational], s: Rational) -> TuplePoly:
     """s * p on exponent-tuple polynomials."""
     return kernel.scale(p, s)
 
 
-def poly_mul(p: dict, q: dict) -> dict:
+def poly_mul(p: Mapping[Monomial, Rational], q: Mapping[Monomial, Rational]) -> TuplePoly:
     """p * q on exponent-tuple polynomials (the kernel's Ring.mul)."""
     r = _ring_of(p, q)
     return r.tuples(r.mul({r.pack(m): c for m, c in p.items()},
                           {r.pack(m): c for m, c in q.items()}))
 
 
-def poly_const(c, n: int) -> dict:
+def poly_const(c: Rational, n: int) -> TuplePoly:
     """The constant polynomial c in n variables."""
     return {(0,) * n: Fraction(c)} if c else {}
 
 
-def enclosure(p: dict, box: list) -> tuple[Fraction, Fraction]:
+def enclosure(p: Mapping[Monomial, Rational], box: Box) -> tuple[Fraction, Fraction]:
     """Rational bounds lo <= p(x) <= hi for every x in the box (the kernel's).
 
     >>> enclosure({(1, 0): Fraction(2), (0, 1): Fraction(-1)}, [(0, 1), (-1, 3)])
@@ -106,19 +108,20 @@ def enclosure(p: dict, box: list) -> tuple[Fraction, Fraction]:
     return kernel.enclosure(r, {r.pack(m): c for m, c in p.items()}, box)
 
 
-def _shifted_power(alpha: tuple, shift: list) -> dict:
+def _shifted_power(alpha: Sequence[int], shift: Iterable[Rational]) -> TuplePoly:
     """(x - shift)^alpha expanded, with exponent tuples (the kernel's)."""
     r = kernel.Ring(len(alpha))
     return r.tuples(kernel.shifted_power(r, tuple(alpha), list(shift)))
 
 
-def _poly_terms(value, nvars: int, where: str) -> dict:
+def _poly_terms(value: object, nvars: int, where: str) -> TuplePoly:
     """[[exponents], "p/q"] list -> {exponent tuple: rational} (dense or sparse terms)."""
     from .reading import dense, terms
     return {dense(m, nvars): c for m, c in terms(value, nvars, where)}
 
 
-def _check_theorem_target(target: dict, d: int, n: int, variables, shift: list) -> None:
+def _check_theorem_target(target: Mapping[str, Any], d: int, n: int, variables: Iterable[str],
+                          shift: Iterable[Rational]) -> None:
     """The kernel's theorem-target check on {"params": [...], "poly": {tuple: c}}."""
     r = kernel.Ring(d)
     sparse = [(tuple((i, e) for i, e in enumerate(m) if e), c)

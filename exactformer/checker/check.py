@@ -12,12 +12,14 @@ import stat
 import sys
 import time
 from fractions import Fraction
+from typing import Any, Callable, Mapping, Sequence
 
 from . import kernel, limits, reading
 from .errors import INVALID, LIMIT, MALFORMED, VALID, Invalid, Malformed, TimeLimit
 from .messages import box_text
 from .names import is_constant_name, is_identifier
 from .reading import CERTIFICATE_FORMAT, HASH_FIELD
+from .values import Grouped, Rational, SparseMonomial, TargetTerm, Trace
 
 EXACT_IDENTITY = "exact polynomial identity"
 EXACT_ON_BOX = "exact on a box (sign certificates)"
@@ -27,7 +29,8 @@ KINDS = ("identity", "theorem")
 class Report:
     """The outcome of a check: exit code, one-line message, and what was checked."""
 
-    def __init__(self, code: int, message: str, details: dict | None = None):
+    def __init__(self, code: int, message: str,
+                 details: Mapping[str, Any] | None = None) -> None:
         self.code, self.message, self.details = code, message, dict(details or {})
 
     @property
@@ -38,7 +41,7 @@ class Report:
     def status(self) -> str:
         return ("valid", "invalid", "malformed", "limit")[self.code]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "valid": self.valid, "message": self.message,
                 **self.details}
 
@@ -46,10 +49,12 @@ class Report:
         return f"<Report {self.status}: {self.message}>"
 
 
-def claim_text(kind: str, theorem: dict | None = None, box: list | None = None) -> str:
+def claim_text(kind: str, theorem: Mapping[str, Any] | None = None,
+               box: Sequence[Sequence[object]] | None = None) -> str:
     """The statement a certificate of ``kind`` asserts (the checker regenerates it)."""
     where = "for all x" if box is None else f"for all x in the box {box_text(box)}"
     if kind == "theorem":
+        assert theorem is not None, "a theorem claim needs the theorem"
         d, n = theorem["dimension"], theorem["degree"]
         shift = [Fraction(v) for v in theorem.get("shift") or []]
         basis = ("" if not any(shift) else
@@ -64,7 +69,7 @@ def claim_text(kind: str, theorem: dict | None = None, box: list | None = None) 
             "the parameters (every relu decided by a sign certificate on the box)")
 
 
-def _guarded(work, details: dict) -> Report | None:
+def _guarded(work: Callable[[], object], details: dict[str, Any]) -> Report | None:
     """Run work(); map the checker's exceptions to a Report (None when it returned)."""
     try:
         work()
@@ -85,10 +90,10 @@ def _guarded(work, details: dict) -> Report | None:
     return None
 
 
-def check_certificate(cert, timeout: float | None = None) -> Report:
+def check_certificate(cert: object, timeout: float | None = None) -> Report:
     """Check a parsed certificate; never raises for bad input (see Report.code)."""
     start = time.perf_counter()
-    details: dict = {}
+    details: dict[str, Any] = {}
     with limits.deadline_scope(timeout):
         failed = _guarded(lambda: _check(cert, details), details)
     if failed is not None:
@@ -102,7 +107,7 @@ def check_certificate(cert, timeout: float | None = None) -> Report:
 def check_bytes(data: bytes | str, timeout: float | None = None) -> Report:
     """Parse and check certificate text (the deadline covers the parsing)."""
     with limits.deadline_scope(timeout):
-        box: list = []
+        box: list[object] = []
         failed = _guarded(lambda: box.append(reading.strict_loads(data)), {})
         if failed is not None:
             return failed
@@ -166,7 +171,7 @@ def _read(path: str) -> bytes | Report:
     return b"".join(chunks)
 
 
-def _check(cert, details: dict) -> None:
+def _check(cert: object, details: dict[str, Any]) -> None:
     if not isinstance(cert, dict):
         raise Malformed("a certificate must be a JSON object")
     fmt = cert.get("format")
@@ -207,7 +212,7 @@ def _check(cert, details: dict) -> None:
         raise Malformed("target.params must be distinct ASCII identifiers or constants, none "
                         "of them a variable")
     target = split_target(reading.terms(tg["terms"], d + len(params), "target.terms"), ring)
-    box = None
+    box: list[tuple[Rational, Rational]] | None = None
     if cert.get("box") is not None:
         box = []
         for i, iv in enumerate(reading.as_list(cert["box"], "box")):
@@ -220,7 +225,7 @@ def _check(cert, details: dict) -> None:
         if len(box) != d:
             raise Malformed(f"box has {len(box)} intervals for {d} variables")
         details["box"] = box_text(box)
-    theorem = None
+    theorem: dict[str, Any] | None = None
     if kind == "theorem":
         if "theorem" not in cert:
             raise Malformed("a theorem certificate needs the field 'theorem'")
@@ -229,7 +234,7 @@ def _check(cert, details: dict) -> None:
         tn = reading.nonneg_int(theorem["degree"], "theorem.degree", limits.MAX_EXPONENT)
         if td != d:
             raise Invalid(f"theorem.dimension is {td}, but the model has {d} variables")
-        shift = [0] * d
+        shift: list[Rational] = [0] * d
         if theorem.get("shift") is not None:
             shift = [reading.rational(v, "theorem.shift")
                      for v in reading.as_list(theorem["shift"], "theorem.shift")]
@@ -251,7 +256,7 @@ def _check(cert, details: dict) -> None:
         raise Invalid(f"claim text {str(cert['claim'])[:60]!r} is not the statement of a "
                       f"{kind} certificate")
     details["claim"] = text
-    trace = None
+    trace: Trace | None = None
     if cert["trace"] is not None:
         trace = reading.trace_data(cert["trace"], ring, len(model.blocks), model.tokens,
                                    model.width)
@@ -283,11 +288,12 @@ def _check(cert, details: dict) -> None:
     details["terms"] = sum(len(p) for p in got.values())
 
 
-def split_target(terms: list, ring: kernel.Ring) -> list:
+def split_target(terms: list[tuple[SparseMonomial, Rational]],
+                 ring: kernel.Ring) -> list[TargetTerm]:
     """Target terms over (variables, params) as (packed x monomial, ((param index,
     exponent), ...), coefficient), in file order."""
     d = ring.d
-    out = []
+    out: list[TargetTerm] = []
     for m, c in terms:
         k = 0
         while k < len(m) and m[k][0] < d:
@@ -299,10 +305,10 @@ def split_target(terms: list, ring: kernel.Ring) -> list:
     return out
 
 
-def target_groups(target: list, params: list) -> dict:
+def target_groups(target: list[TargetTerm], params: Sequence[str]) -> Grouped:
     """The target grouped like kernel.output_by_symbols: {mu: T_mu(x)}, mu the
     parameter monomial as ((name, exponent), ...) sorted by name."""
-    groups: dict = {}
+    groups: Grouped = {}
     for xm, pm, c in target:
         mu = tuple(sorted((params[i], e) for i, e in pm))
         groups.setdefault(mu, {})[xm] = c

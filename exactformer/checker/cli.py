@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from typing import Sequence
 
 from .check import check_file
 from .errors import MALFORMED, VALID
@@ -34,11 +35,12 @@ def _timeout_value(text: str) -> float | None:
     return value or None
 
 
-def main(argv: list | None = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """``python -m exactformer.checker CERT [--json] [--timeout SECONDS]``: exit 0 valid,
     1 invalid, 2 malformed (or a usage error), 3 a size or time limit (by default
     DEFAULT_TIMEOUT seconds; --timeout 0: no limit)."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    timeout: float | None
     as_json, timeout, paths = False, DEFAULT_TIMEOUT, []
     i = 0
     while i < len(argv):

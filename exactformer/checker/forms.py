@@ -14,24 +14,29 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
+from typing import Any, NoReturn
 
 from . import limits
 from .errors import Malformed, TooLarge
 from .limits import check_deadline
+from .values import Form
+
+#: A token (kind, value): ("num", int), ("name", str), ("op", str); (None, None) at the end.
+_Token = tuple[str | None, Any]
 
 _TOKEN = re.compile(r"[ \t]*(?:(sqrt\(\d+\))|(\d+)|([A-Za-z][A-Za-z0-9_]*)|(\*\*|[-+*/()]))",
                     re.ASCII)
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z", re.ASCII)
 
 
-def parse_form(text: str, where: str) -> dict:
+def parse_form(text: object, where: str) -> Form:
     """A readout entry as a form (see the module docstring); Malformed if unreadable."""
     if not isinstance(text, str) or len(text) > limits.MAX_NUMBER_CHARS or not text.strip():
         raise Malformed(f"{where} must be a short non-empty string")
     check_deadline()
     if _NAME.match(text):  # a lone symbol, the common case: what the parser returns
         return {((text, 1),): Fraction(1)}
-    tokens = []
+    tokens: list[_Token] = []
     pos = 0
     text_s = text.rstrip()
     while pos < len(text_s):
@@ -56,7 +61,7 @@ def parse_form(text: str, where: str) -> dict:
     return value
 
 
-def form_add(p: dict, q: dict) -> dict:
+def form_add(p: Form, q: Form) -> Form:
     """p + q for forms."""
     out = dict(p)
     for m, c in q.items():
@@ -68,18 +73,18 @@ def form_add(p: dict, q: dict) -> dict:
     return out
 
 
-def form_scale(p: dict, s: Fraction) -> dict:
+def form_scale(p: Form, s: Fraction) -> Form:
     """s * p for forms."""
     return {m: c * s for m, c in p.items()} if s else {}
 
 
-def form_mul(p: dict, q: dict) -> dict:
+def form_mul(p: Form, q: Form) -> Form:
     """p * q for forms (exponents of equal names add)."""
     if len(p) * len(q) > limits.MAX_PRODUCT_WORK:
         raise TooLarge(f"a product of polynomials with {len(p)} and {len(q)} terms is above "
                        f"the limit of {limits.MAX_PRODUCT_WORK} term products")
     check_deadline()
-    out: dict = {}
+    out: Form = {}
     for i, (m1, c1) in enumerate(p.items()):
         if i & 63 == 63:
             check_deadline()
@@ -97,16 +102,16 @@ def form_mul(p: dict, q: dict) -> dict:
 
 
 class _FormParser:
-    def __init__(self, tokens, text, where):
+    def __init__(self, tokens: list[_Token], text: str, where: str) -> None:
         self.tokens, self.text, self.where, self.i = tokens, text, where, 0
 
-    def _peek(self):
+    def _peek(self) -> _Token:
         return self.tokens[self.i] if self.i < len(self.tokens) else (None, None)
 
-    def _fail(self, what):
+    def _fail(self, what: str) -> NoReturn:
         raise Malformed(f"{self.where} = {self.text[:40]!r}: {what}")
 
-    def expr(self, depth):
+    def expr(self, depth: int) -> Form:
         if depth > 50:
             self._fail("nested too deeply")
         acc = self.term(depth)
@@ -117,7 +122,7 @@ class _FormParser:
             acc = form_add(acc, rhs if op == "+" else form_scale(rhs, Fraction(-1)))
         return acc
 
-    def term(self, depth):
+    def term(self, depth: int) -> Form:
         acc = self.unary(depth)
         while self._peek() in (("op", "*"), ("op", "/")):
             op = self.tokens[self.i][1]
@@ -131,7 +136,7 @@ class _FormParser:
                 acc = form_scale(acc, 1 / rhs[()])
         return acc
 
-    def unary(self, depth):
+    def unary(self, depth: int) -> Form:
         if self._peek() == ("op", "-"):
             self.i += 1
             return form_scale(self.unary(depth), Fraction(-1))
@@ -140,7 +145,7 @@ class _FormParser:
             return self.unary(depth)
         return self.power(depth)
 
-    def power(self, depth):
+    def power(self, depth: int) -> Form:
         base = self.atom(depth)
         if self._peek() == ("op", "**"):
             self.i += 1
@@ -156,13 +161,13 @@ class _FormParser:
             if bits * e > limits.MAX_FORM_BITS:
                 raise TooLarge(f"{self.where}: a power with about {bits * e} bits is above "
                                f"the limit of {limits.MAX_FORM_BITS}")
-            out = {(): Fraction(1)}
+            out: Form = {(): Fraction(1)}
             for _ in range(e):
                 out = form_mul(out, base)
             return out
         return base
 
-    def atom(self, depth):
+    def atom(self, depth: int) -> Form:
         kind, value = self._peek()
         self.i += 1
         if kind == "num":

@@ -31,11 +31,14 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Mapping, Sequence
 
 from . import limits
 from .errors import Invalid, TooLarge
 from .limits import check_deadline
 from .messages import format_monomial, format_poly, generic_monomials, graded_key
+from .values import (FFN, AnyMonomial, Block, Box, Form, Grouped, Monomial, Network, Poly,
+                     Rational, ReadoutEntry, Row, Sparse, Stream, TargetTerm, Trace, TuplePoly)
 
 #: Bits per exponent field of a packed monomial: total degrees stay below 2^FIELD_BITS.
 FIELD_BITS = 32
@@ -43,7 +46,7 @@ MAX_DEGREE = (1 << FIELD_BITS) - 1
 
 # ------------------------------------------------------------------ polynomials
 
-def add_into(acc: dict, q: dict, s=1) -> None:
+def add_into(acc: Poly, q: Poly, s: Rational = 1) -> None:
     """acc += s * q in place (zero terms dropped)."""
     if not s:
         return
@@ -56,7 +59,7 @@ def add_into(acc: dict, q: dict, s=1) -> None:
             del acc[m]
 
 
-def add(p: dict, q: dict) -> dict:
+def add(p: Poly, q: Poly) -> Poly:
     """p + q."""
     if not q:
         return p
@@ -65,7 +68,7 @@ def add(p: dict, q: dict) -> dict:
     return out
 
 
-def scale(p: dict, s) -> dict:
+def scale(p: Mapping[AnyMonomial, Rational], s: Rational) -> dict[AnyMonomial, Rational]:
     """s * p."""
     return {m: c * s for m, c in p.items()} if s else {}
 
@@ -73,11 +76,11 @@ def scale(p: dict, s) -> dict:
 class Ring:
     """Q[x_1..x_d] with packed monomials (see the module docstring)."""
 
-    def __init__(self, d: int):
+    def __init__(self, d: int) -> None:
         """The ring in d variables."""
         self.d, self.shift, self.field = d, FIELD_BITS * d, (1 << FIELD_BITS) - 1
 
-    def pack(self, exps) -> int:
+    def pack(self, exps: Sequence[int]) -> int:
         """The packed monomial of an exponent tuple (TooLarge past MAX_DEGREE)."""
         total = sum(exps)
         if total > MAX_DEGREE:
@@ -87,16 +90,16 @@ class Ring:
             key = (key << FIELD_BITS) | e
         return key
 
-    def unpack(self, key: int) -> tuple:
+    def unpack(self, key: int) -> Monomial:
         """The exponent tuple of a packed monomial."""
         f, b = self.field, FIELD_BITS
         return tuple((key >> (b * (self.d - 1 - i))) & f for i in range(self.d))
 
-    def const(self, c) -> dict:
+    def const(self, c: Rational) -> Poly:
         """The constant polynomial c."""
         return {0: c} if c else {}
 
-    def mul(self, p: dict, q: dict) -> dict:
+    def mul(self, p: Poly, q: Poly) -> Poly:
         """p * q: monomials multiply by adding their packed ints (degrees checked)."""
         if not p or not q:
             return {}
@@ -111,7 +114,7 @@ class Ring:
         if len(p) == 1:
             (m1, c1), = p.items()
             return {m1 + m2: c1 * c2 for m2, c2 in q.items()}
-        out: dict = {}
+        out: Poly = {}
         get = out.get
         for i, (m1, c1) in enumerate(p.items()):
             if i & 63 == 63:
@@ -121,16 +124,16 @@ class Ring:
                 out[m] = get(m, 0) + c1 * c2
         return {m: c for m, c in out.items() if c}
 
-    def tuples(self, p: dict) -> dict:
+    def tuples(self, p: Poly) -> TuplePoly:
         """p with exponent tuples as monomials."""
         return {self.unpack(m): c for m, c in p.items()}
 
-    def text(self, p: dict, names) -> str:
+    def text(self, p: Poly, names: Sequence[str]) -> str:
         """p as text (messages only)."""
         return format_poly(self.tuples(p), names)
 
 
-def is_constant(p: dict) -> bool:
+def is_constant(p: Poly) -> bool:
     """p has no monomial but 1 (monomial 0 is the only one of degree 0)."""
     return not p or (len(p) == 1 and 0 in p)
 
@@ -147,7 +150,7 @@ def _power_range(lo: Fraction, hi: Fraction, e: int) -> tuple[Fraction, Fraction
     return Fraction(0), max(a, b)
 
 
-def enclosure(ring: Ring, p: dict, box: list) -> tuple[Fraction, Fraction]:
+def enclosure(ring: Ring, p: Poly, box: Box) -> tuple[Fraction, Fraction]:
     """Rational lo <= p(x) <= hi for every x in the box (interval arithmetic monomial
     by monomial: sound, and exact for affine p)."""
     low = high = Fraction(0)
@@ -167,11 +170,11 @@ def enclosure(ring: Ring, p: dict, box: list) -> tuple[Fraction, Fraction]:
 class Context:
     """Where the forward pass may use sign certificates (the box), and whether it did."""
 
-    def __init__(self, ring: Ring, box: list | None, names):
+    def __init__(self, ring: Ring, box: Box | None, names: Sequence[str]) -> None:
         """No sign certificate used yet."""
         self.ring, self.box, self.names, self.used_box = ring, box, names, False
 
-    def relu(self, p: dict, what: str) -> dict:
+    def relu(self, p: Poly, what: str) -> Poly:
         """relu(p) where decidable: p constant, or p of one sign on the box."""
         if is_constant(p):
             return p if p and p[0] > 0 else {}
@@ -191,9 +194,9 @@ class Context:
 
 # ------------------------------------------------------------------ the forward pass
 
-def row_times(row: list, weights: dict, cols: int) -> list:
+def row_times(row: Row, weights: Sparse, cols: int) -> Row:
     """row @ W for a row of polynomials and a sparse rational W {r: [(c, v)]}."""
-    out = [dict() for _ in range(cols)]
+    out: Row = [dict() for _ in range(cols)]
     for r, entries in weights.items():
         x = row[r]
         if x:
@@ -202,19 +205,19 @@ def row_times(row: list, weights: dict, cols: int) -> list:
     return out
 
 
-def dot(ring: Ring, a: list, b: list) -> dict:
+def dot(ring: Ring, a: Row, b: Row) -> Poly:
     """sum_c a_c b_c."""
-    out: dict = {}
+    out: Poly = {}
     for u, v in zip(a, b):
         if u and v:
             add_into(out, ring.mul(u, v))
     return out
 
 
-def forward(model, ring: Ring, ctx: Context) -> list:
+def forward(model: Network, ring: Ring, ctx: Context) -> list[Stream]:
     """The residual streams [H0, ..., HL] of the model, rows of exact polynomials."""
     n, w = model.tokens, model.width
-    H = [[dict() for _ in range(w)] for _ in range(n)]
+    H: Stream = [[dict() for _ in range(w)] for _ in range(n)]
     for r, entries in model.base.items():
         for c, v in entries:
             add_into(H[r][c], ring.const(v))
@@ -235,7 +238,7 @@ def forward(model, ring: Ring, ctx: Context) -> list:
     return streams
 
 
-def _attention(b: dict, H: list, k: int, ring: Ring, ctx: Context, everyone: list) -> list:
+def _attention(b: Block, H: Stream, k: int, ring: Ring, ctx: Context, everyone: list[int]) -> Stream:
     """H + A Wo for one block: only the (query, key) pairs the mask allows."""
     rows = b["mask"] if b["mask"] is not None else [(t, everyone) for t in everyone]
     needed = sorted({j for _, keys in rows for j in keys})
@@ -250,7 +253,7 @@ def _attention(b: dict, H: list, k: int, ring: Ring, ctx: Context, everyone: lis
         else:
             scores = [{}] * len(keys)
         weights = _activate(b["activation"], scores, k, t, keys, ring, ctx)
-        a = [dict() for _ in range(b["hv"])]
+        a: Row = [dict() for _ in range(b["hv"])]
         for j, wj in zip(keys, weights):
             if wj:
                 for c, v in enumerate(V[j]):
@@ -262,7 +265,7 @@ def _attention(b: dict, H: list, k: int, ring: Ring, ctx: Context, everyone: lis
     return new
 
 
-def _activate(act: str, scores: list, k: int, t: int, keys, ring: Ring, ctx: Context) -> list:
+def _activate(act: str, scores: Row, k: int, t: int, keys: list[int], ring: Ring, ctx: Context) -> Row:
     """The attention weights of one row: S itself, relu(S) where decidable, or 1/k for
     a softmax row of equal scores (exp(s)/sum_i exp(s) = 1/k); Invalid otherwise."""
     if act == "identity":
@@ -279,10 +282,10 @@ def _activate(act: str, scores: list, k: int, t: int, keys, ring: Ring, ctx: Con
     return [ring.const(Fraction(1, len(scores)))] * len(scores)
 
 
-def _ffn(f: dict, H: list, k: int, ring: Ring, ctx: Context) -> list:
+def _ffn(f: FFN, H: Stream, k: int, ring: Ring, ctx: Context) -> Stream:
     """H + sigma(H W1 + b1) W2 + b2, token by token (a zero row is computed once)."""
-    zero_row = None
-    out = []
+    zero_row: Row | None = None
+    out: Stream = []
     for t, row in enumerate(H):
         if not any(row) and zero_row is not None:
             out.append(list(zero_row))
@@ -305,14 +308,14 @@ def _ffn(f: dict, H: list, k: int, ring: Ring, ctx: Context) -> list:
 
 # ------------------------------------------------------------------ the claim
 
-def shifted_power(ring: Ring, alpha: tuple, shift: list) -> dict:
+def shifted_power(ring: Ring, alpha: Monomial, shift: Sequence[Rational]) -> Poly:
     """(x - s)^alpha = prod_i sum_k C(e_i, k) (-s_i)^(e_i - k) x_i^k, expanded."""
     if not any(s for s, e in zip(shift, alpha) if e):
         return {ring.pack(alpha): 1}  # every factor is x_i^e_i
     out = ring.const(1)
     for i, e in enumerate(alpha):
         if e:
-            factor = {}
+            factor: Poly = {}
             for j in range(e + 1):
                 c = math.comb(e, j) * (-shift[i]) ** (e - j)
                 if c:
@@ -323,14 +326,14 @@ def shifted_power(ring: Ring, alpha: tuple, shift: list) -> dict:
     return out
 
 
-def check_theorem_target(terms: list, params: list, n: int, variables, shift: list,
-                         ring: Ring) -> None:
+def check_theorem_target(terms: list[TargetTerm], params: list[str], n: int,
+                         variables: list[str], shift: Sequence[Rational], ring: Ring) -> None:
     """The target (terms (x monomial, ((parameter index, exponent), ...), coefficient))
     is sum_alpha c_alpha (x - s)^alpha over ALL |alpha| <= n, one distinct parameter per
     alpha. The (x - s)^alpha are a basis of the polynomials of degree <= n, so "y =
     target for all x and all c" is exactly "every polynomial of degree <= n is output"."""
     d = ring.d
-    parts: dict = {}
+    parts: dict[int, Poly] = {}
     for xm, pm, coef in terms:
         if len(pm) != 1 or pm[0][1] != 1:
             dense = [0] * len(params)
@@ -341,7 +344,7 @@ def check_theorem_target(terms: list, params: list, n: int, variables, shift: li
                           f"(coefficient {coef}) is not one coefficient symbol times a "
                           "polynomial in x")
         parts.setdefault(pm[0][0], {})[xm] = coef
-    seen: dict = {}
+    seen: dict[Monomial, int] = {}
     for c in range(len(params)):
         if c & 255 == 255:
             check_deadline()
@@ -368,19 +371,19 @@ def check_theorem_target(terms: list, params: list, n: int, variables, shift: li
         seen[alpha] = c
     # seen holds distinct monomials of degree <= n, so it is all of them iff it has
     # C(n+d, d) elements: count first, never enumerate a set the target cannot fill
-    want = math.comb(n + d, d)
-    if len(seen) != want:
-        missing = "" if want > 200_000 else next(
+    total = math.comb(n + d, d)
+    if len(seen) != total:
+        missing = "" if total > 200_000 else next(
             f" (e.g. {format_monomial(m, variables)})" for m in generic_monomials(d, n)
             if m not in seen)
-        raise Invalid(f"theorem target has {len(seen)} of the {want} monomials of degree <= "
+        raise Invalid(f"theorem target has {len(seen)} of the {total} monomials of degree <= "
                       f"{n} in {d} variables{missing}: it is not the generic polynomial")
 
 
-def output_by_symbols(readout: list, bias: dict, final: list) -> dict:
+def output_by_symbols(readout: list[ReadoutEntry], bias: Form, final: Stream) -> Grouped:
     """y = sum R[t,c] H_L[t,c] + r0 grouped by symbol monomial mu: {mu: P_mu(x)}, so
     that y = sum_mu mu * P_mu(x) (mu = ((name, exponent), ...) sorted, () for 1)."""
-    groups: dict = {}
+    groups: Grouped = {}
     for t, c, form in readout:
         h = final[t][c]
         if h:
@@ -392,13 +395,13 @@ def output_by_symbols(readout: list, bias: dict, final: list) -> dict:
     return {mu: p for mu, p in groups.items() if p}
 
 
-def compare_output(got: dict, want: dict, ring: Ring, gens: list) -> None:
+def compare_output(got: Grouped, want: Grouped, ring: Ring, gens: list[str]) -> None:
     """y = target iff P_mu = T_mu for every symbol monomial mu (monomials in x and in
     the symbols are pairs, so this is the identity in Q[x, symbols])."""
     if got == want:
         return
     d, pos = ring.d, {g: i for i, g in enumerate(gens)}
-    best = None
+    best: tuple[tuple[int, Monomial, int, Monomial], Monomial, Rational, Rational] | None = None
     for mu in set(got) | set(want):
         p, q = got.get(mu, {}), want.get(mu, {})
         if p == q:
@@ -412,12 +415,13 @@ def compare_output(got: dict, want: dict, ring: Ring, gens: list) -> None:
                 key = graded_key(dense[:d]) + graded_key(dense[d:])
                 if best is None or key < best[0]:
                     best = (key, dense, p.get(m, 0), q.get(m, 0))
-    _, m, a, b = best
-    raise Invalid(f"model output differs from the target at {format_monomial(m, gens)}: "
+    assert best is not None  # got != want: some coefficient differs
+    _, at, a, b = best
+    raise Invalid(f"model output differs from the target at {format_monomial(at, gens)}: "
                   f"model has {a}, target has {b}")
 
 
-def compare_trace(trace: list, streams: list, ring: Ring, variables) -> None:
+def compare_trace(trace: Trace, streams: list[Stream], ring: Ring, variables: list[str]) -> None:
     """Every recorded trace entry equals the computed one, and no changed entry is
     left out (layer k lists the entries of H_k that differ from H_{k-1})."""
     for k, (recorded, H) in enumerate(zip(trace, streams)):

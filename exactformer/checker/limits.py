@@ -36,7 +36,7 @@ class deadline_scope:
         """timeout: seconds from entry, None for none."""
         self.timeout = timeout
 
-    def __enter__(self):
+    def __enter__(self) -> None:
         """Start the deadline."""
         global _deadline
         self.saved = _deadline
@@ -44,7 +44,7 @@ class deadline_scope:
             mine = time.monotonic() + self.timeout
             _deadline = mine if _deadline is None else min(_deadline, mine)
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         """Restore the deadline of before."""
         global _deadline
         _deadline = self.saved

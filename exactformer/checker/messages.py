@@ -7,13 +7,17 @@ Monomials are exponent tuples here; the kernel unpacks its packed monomials firs
 """
 from __future__ import annotations
 
+from typing import Mapping, Sequence
 
-def graded_key(m: tuple) -> tuple:
+from .values import Monomial, Rational
+
+
+def graded_key(m: Monomial) -> tuple[int, Monomial]:
     """Graded order: by total degree, then lexicographically decreasing."""
     return (sum(m), tuple(-e for e in m))
 
 
-def format_monomial(m: tuple, names) -> str:
+def format_monomial(m: Monomial, names: Sequence[str]) -> str:
     """x**2*y for (2, 1) over (x, y); 1 for the constant monomial."""
     parts = [n if e == 1 else f"{n}**{e}" for n, e in zip(names, m) if e]
     return "*".join(parts) or "1"
@@ -23,11 +27,11 @@ def format_monomial(m: tuple, names) -> str:
 MAX_SHOWN_TERMS = 40
 
 
-def format_poly(p: dict, names) -> str:
+def format_poly(p: Mapping[Monomial, Rational], names: Sequence[str]) -> str:
     """p as text, highest degree first (at most MAX_SHOWN_TERMS terms shown)."""
     if not p:
         return "0"
-    out = []
+    out: list[tuple[str, str]] = []
     import heapq
     shown = heapq.nlargest(MAX_SHOWN_TERMS, p, key=graded_key) if len(p) > MAX_SHOWN_TERMS \
         else sorted(p, key=graded_key, reverse=True)
@@ -46,14 +50,14 @@ def format_poly(p: dict, names) -> str:
     return text
 
 
-def box_text(box: list) -> str:
+def box_text(box: Sequence[Sequence[object]]) -> str:
     """[lo1,hi1]x[lo2,hi2]... (R^0 for no variables)."""
     return "x".join(f"[{lo},{hi}]" for lo, hi in box) or "R^0"
 
 
-def generic_monomials(d: int, n: int) -> list:
+def generic_monomials(d: int, n: int) -> list[Monomial]:
     """Exponent tuples of degree <= n in d variables (any order)."""
-    out = [()]
+    out: list[Monomial] = [()]
     for _ in range(d):
         out = [m + (e,) for m in out for e in range(n + 1) if sum(m) + e <= n]
     return out

@@ -15,12 +15,12 @@ CONSTANT_NAMES = ("pi", "E")
 _SQRT_NAME = re.compile(r"sqrt\(\d+\)\Z", re.ASCII)
 
 
-def is_identifier(name) -> bool:
+def is_identifier(name: object) -> bool:
     """An ASCII identifier that is not a constant's name."""
     return isinstance(name, str) and bool(IDENTIFIER.match(name)) and \
         name not in CONSTANT_NAMES
 
 
-def is_constant_name(name) -> bool:
+def is_constant_name(name: object) -> bool:
     """pi, E or sqrt(q)."""
     return isinstance(name, str) and (name in CONSTANT_NAMES or bool(_SQRT_NAME.match(name)))

@@ -11,6 +11,7 @@ import itertools
 import json
 import re
 from fractions import Fraction
+from typing import AbstractSet, Any, Iterator, NoReturn
 
 from . import limits
 from .errors import Malformed, TooLarge
@@ -18,6 +19,8 @@ from .forms import parse_form
 from .kernel import Ring
 from .limits import check_deadline
 from .names import is_identifier
+from .values import (Block, Form, Mask, Monomial, Poly, Rational, ReadoutEntry, Sparse,
+                     SparseMonomial, Trace, TraceLayer)
 
 CERTIFICATE_FORMAT = "exactformer-certificate/1"
 MODEL_FORMAT = "exactformer-model/1"
@@ -36,7 +39,7 @@ def strict_loads(data: bytes | str) -> object:
             raise Malformed(f"certificate is not valid UTF-8: {exc.reason}") from None
     check_deadline()
 
-    def pairs(items):
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
         out = {}
         for k, v in items:
             if k in out:
@@ -45,12 +48,12 @@ def strict_loads(data: bytes | str) -> object:
         check_deadline()
         return out
 
-    def bad_constant(name):
+    def bad_constant(name: str) -> NoReturn:
         raise Malformed(f"certificate contains {name}, which is not an exact number")
 
     count = [0]
 
-    def bounded_int(digits):  # int() refuses > 4300 digits with a bare ValueError
+    def bounded_int(digits: str) -> int:  # int() refuses > 4300 digits with a bare ValueError
         count[0] += 1
         if count[0] & 4095 == 0:
             check_deadline()
@@ -71,17 +74,17 @@ def strict_loads(data: bytes | str) -> object:
     return value
 
 
-def canonical_bytes(obj) -> bytes:
+def canonical_bytes(obj: object) -> bytes:
     """The canonical serialisation: sorted keys, compact separators, ASCII."""
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-def content_hash(cert: dict) -> str:
+def content_hash(cert: dict[str, Any]) -> str:
     """sha256 of the canonical certificate content (everything but the hash field),
     fed piece by piece: the same bytes as canonical_bytes, never all held at once."""
     body = {k: v for k, v in cert.items() if k != HASH_FIELD}
     h = hashlib.sha256()
-    batch: list = []
+    batch: list[str] = []
     for piece in _canonical_pieces(body, 3):
         batch.append(piece)
         if len(batch) >= 4096:
@@ -92,7 +95,7 @@ def content_hash(cert: dict) -> str:
     return h.hexdigest()
 
 
-def _canonical_pieces(obj, depth: int):
+def _canonical_pieces(obj: object, depth: int) -> Iterator[str]:
     """canonical_bytes(obj) as text pieces: JSON is compositional, so a dict (string
     keys, sorted) or a list is its members' text joined by "," in {...} or [...]."""
     if depth and isinstance(obj, dict) and all(isinstance(k, str) for k in obj):
@@ -115,7 +118,7 @@ def _canonical_pieces(obj, depth: int):
 _RATIONAL = re.compile(r"-?\d+(/\d+)?\Z", re.ASCII)
 
 
-def rational(value, where: str):
+def rational(value: object, where: str) -> Rational:
     """An exact rational string "p" or "p/q" (an int when integral, else a Fraction)."""
     if not isinstance(value, str) or len(value) > limits.MAX_NUMBER_CHARS or not _RATIONAL.match(value):
         raise Malformed(f"{where} must be an exact rational string like \"-3/7\", "
@@ -132,7 +135,8 @@ def rational(value, where: str):
     return v.numerator if v.denominator == 1 else v
 
 
-def obj(value, where: str, keys: set, optional: set = frozenset()) -> dict:
+def obj(value: object, where: str, keys: AbstractSet[str],
+        optional: AbstractSet[str] = frozenset()) -> dict[str, Any]:
     """A JSON object with exactly these keys (and maybe the optional ones)."""
     if not isinstance(value, dict):
         raise Malformed(f"{where} must be a JSON object")
@@ -145,7 +149,7 @@ def obj(value, where: str, keys: set, optional: set = frozenset()) -> dict:
     return value
 
 
-def nonneg_int(value, where: str, limit: int | None = None) -> int:
+def nonneg_int(value: object, where: str, limit: int | None = None) -> int:
     """A JSON integer >= 0 (not a bool), at most limit (TooLarge above)."""
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise Malformed(f"{where} must be a non-negative integer")
@@ -154,14 +158,15 @@ def nonneg_int(value, where: str, limit: int | None = None) -> int:
     return value
 
 
-def as_list(value, where: str) -> list:
+def as_list(value: object, where: str) -> list[Any]:
     """A JSON list."""
     if not isinstance(value, list):
         raise Malformed(f"{where} must be a JSON list")
     return value
 
 
-def matrix(value, where: str, shape: tuple | None = None) -> tuple[int, int, dict]:
+def matrix(value: object, where: str,
+           shape: tuple[int, int] | None = None) -> tuple[int, int, Sparse]:
     """(rows, cols, {row: [(col, rational), ...]}) of a sparse matrix."""
     m = obj(value, where, {"shape", "entries"})
     dims = as_list(m["shape"], f"{where}.shape")
@@ -170,8 +175,8 @@ def matrix(value, where: str, shape: tuple | None = None) -> tuple[int, int, dic
     rows, cols = (nonneg_int(v, f"{where}.shape", limits.MAX_TOKENS) for v in dims)
     if shape is not None and (rows, cols) != shape:
         raise Malformed(f"{where} has shape ({rows}, {cols}), expected {shape}")
-    seen = set()
-    by_row: dict = {}
+    seen: set[tuple[int, int]] = set()
+    by_row: Sparse = {}
     for i, e in enumerate(as_list(m["entries"], f"{where}.entries")):
         if not (isinstance(e, list) and len(e) == 3):
             raise Malformed(f"{where}.entries[{i}] must be [row, col, \"p/q\"]")
@@ -187,7 +192,7 @@ def matrix(value, where: str, shape: tuple | None = None) -> tuple[int, int, dic
     return rows, cols, by_row
 
 
-def _exponents(exps, nvars: int, where: str) -> tuple:
+def _exponents(exps: list[Any], nvars: int, where: str) -> SparseMonomial:
     """One term's exponents, dense [e_1, ..., e_k] (k = nvars) or sparse
     [[index, e], ...] (indices increasing, every e >= 1), as the sparse tuple
     ((index, e), ...) of its non-zero exponents: one spelling per monomial (the
@@ -195,7 +200,7 @@ def _exponents(exps, nvars: int, where: str) -> tuple:
     if isinstance(exps, list) and not exps:
         return ()  # no non-zero exponent: the constant monomial, in either spelling
     if exps and all(isinstance(p, list) for p in exps):
-        out = []
+        out: list[tuple[int, int]] = []
         last = -1
         for pair in exps:
             if len(pair) != 2:
@@ -217,11 +222,11 @@ def _exponents(exps, nvars: int, where: str) -> tuple:
     return tuple((i, exps[i]) for i in itertools.compress(range(nvars), exps))
 
 
-def terms(value, nvars: int, where: str) -> list:
+def terms(value: object, nvars: int, where: str) -> list[tuple[SparseMonomial, Rational]]:
     """[[exponents, "p/q"], ...] -> [(sparse exponents, rational)] in file order;
     repeated monomials and zero coefficients are refused."""
-    out = []
-    seen = set()
+    out: list[tuple[SparseMonomial, Rational]] = []
+    seen: set[SparseMonomial] = set()
     for i, term in enumerate(as_list(value, where)):
         if i & 1023 == 1023:
             check_deadline()
@@ -238,7 +243,7 @@ def terms(value, nvars: int, where: str) -> list:
     return out
 
 
-def dense(m: tuple, nvars: int) -> tuple:
+def dense(m: SparseMonomial, nvars: int) -> Monomial:
     """The dense exponent tuple of a sparse one."""
     out = [0] * nvars
     for i, e in m:
@@ -246,7 +251,7 @@ def dense(m: tuple, nvars: int) -> tuple:
     return tuple(out)
 
 
-def packed_poly(value, ring: Ring, where: str) -> dict:
+def packed_poly(value: object, ring: Ring, where: str) -> Poly:
     """Terms over the ring's d variables as a packed polynomial."""
     return {ring.pack(dense(m, ring.d)): c for m, c in terms(value, ring.d, where)}
 
@@ -261,13 +266,13 @@ def cells(tokens: int, size: int, where: str) -> None:
 class Model:
     """The parts of a model JSON the forward pass needs, validated."""
 
-    def __init__(self, data):
+    def __init__(self, data: object) -> None:
         where = "model"
         m = obj(data, where, {"format", "variables", "tokens", "width", "embedding",
                               "blocks", "readout", "meta"})
         if m["format"] != MODEL_FORMAT:
             raise Malformed(f"model.format is {m['format']!r}, expected {MODEL_FORMAT!r}")
-        self.variables = tuple(as_list(m["variables"], "model.variables"))
+        self.variables: tuple[str, ...] = tuple(as_list(m["variables"], "model.variables"))
         bad = [v for v in self.variables if not is_identifier(v)]
         if bad:
             raise Malformed(f"model.variables: {str(bad[0])[:40]!r} is not an ASCII identifier "
@@ -290,8 +295,8 @@ class Model:
         ro = obj(m["readout"], "model.readout", {"shape", "entries", "bias"})
         if ro["shape"] != [n, w]:
             raise Malformed(f"model.readout.shape is {ro['shape']!r}, expected [{n}, {w}]")
-        self.readout = []
-        seen = set()
+        self.readout: list[ReadoutEntry] = []
+        seen: set[tuple[int, int]] = set()
         for i, e in enumerate(as_list(ro["entries"], "model.readout.entries")):
             if not (isinstance(e, list) and len(e) == 3):
                 raise Malformed(f"model.readout.entries[{i}] must be [token, channel, \"coefficient\"]")
@@ -302,14 +307,14 @@ class Model:
                 raise Malformed(f"model.readout has entry ({t}, {c}) twice")
             seen.add((t, c))
             self.readout.append((t, c, parse_form(e[2], f"model.readout[{t},{c}]")))
-        self.bias = parse_form(ro["bias"], "model.readout.bias")
+        self.bias: Form = parse_form(ro["bias"], "model.readout.bias")
         meta = m["meta"]
         if not isinstance(meta, dict) or not all(isinstance(v, (str, int)) and
                                                  not isinstance(v, bool) for v in meta.values()):
             raise Malformed("model.meta must map names to strings")
-        self.meta = {k: str(v) for k, v in meta.items()}
+        self.meta: dict[str, str] = {k: str(v) for k, v in meta.items()}
 
-    def _block(self, b, k: int) -> dict:
+    def _block(self, b: object, k: int) -> Block:
         where = f"model.blocks[{k}]"
         b = obj(b, where, {"attention", "ffn"})
         a = obj(b["attention"], f"{where}.attention",
@@ -328,10 +333,10 @@ class Model:
         if act not in SCORE_ACTIVATIONS:
             raise Malformed(f"{where}.attention.activation {act!r} is not one of "
                             f"{', '.join(SCORE_ACTIVATIONS)}")
-        mask = None
+        mask: Mask | None = None
         if a["mask"] is not None:
-            rows: dict = {}
-            seen = set()
+            rows: dict[int, list[int]] = {}
+            seen: set[tuple[int, int]] = set()
             for i, p in enumerate(as_list(a["mask"], f"{where}.attention.mask")):
                 if not (isinstance(p, list) and len(p) == 2):
                     raise Malformed(f"{where}.attention.mask[{i}] must be [query, key]")
@@ -344,8 +349,8 @@ class Model:
                 seen.add((t, j))
                 rows.setdefault(t, []).append(j)
             mask = [(t, sorted(rows[t])) for t in sorted(rows)]  # the rows with a key
-        block = {"wq": wq, "wk": wk, "wv": wv, "wo": wo, "h": h, "hv": hv,
-                 "activation": act, "mask": mask, "ffn": None}
+        block: Block = {"wq": wq, "wk": wk, "wv": wv, "wo": wo, "h": h, "hv": hv,
+                        "activation": act, "mask": mask, "ffn": None}
         if b["ffn"] is not None:
             f = obj(b["ffn"], f"{where}.ffn", {"w1", "b1", "w2", "b2", "activation"})
             r1, hid, w1 = matrix(f["w1"], f"{where}.ffn.w1")
@@ -364,7 +369,7 @@ class Model:
         return block
 
 
-def trace_data(value, ring: Ring, nblocks: int, n: int, w: int) -> list:
+def trace_data(value: object, ring: Ring, nblocks: int, n: int, w: int) -> Trace:
     """The optional trace: [{"block": k, "entries": [[t, c, terms], ...]}] for
     k = 0..L; block k lists every entry of H_k that differs from H_{k-1} (all
     non-zero entries for k = 0)."""
@@ -372,13 +377,13 @@ def trace_data(value, ring: Ring, nblocks: int, n: int, w: int) -> list:
     if len(layers) != nblocks + 1:
         raise Malformed(f"trace has {len(layers)} layers, expected {nblocks + 1} "
                         "(the embedding and one per block)")
-    out = []
+    out: Trace = []
     for k, layer in enumerate(layers):
         lw = f"trace[{k}]"
         layer = obj(layer, lw, {"block", "entries"})
         if layer["block"] != k:
             raise Malformed(f"{lw}.block is {layer['block']!r}, expected {k}")
-        entries = {}
+        entries: TraceLayer = {}
         for i, e in enumerate(as_list(layer["entries"], f"{lw}.entries")):
             if not (isinstance(e, list) and len(e) == 3):
                 raise Malformed(f"{lw}.entries[{i}] must be [token, channel, terms]")

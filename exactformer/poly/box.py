@@ -40,7 +40,7 @@ class Box:
 
     intervals: tuple[tuple[Fraction, Fraction], ...]
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for i, (lo, hi) in enumerate(self.intervals):
             if not (isinstance(lo, Fraction) and isinstance(hi, Fraction)):
                 raise ParseError(f"box interval {i + 1} must have rational ends")
@@ -49,7 +49,7 @@ class Box:
                                  "(a box must have interior)")
 
     @classmethod
-    def cube(cls, lo, hi, d: int) -> "Box":
+    def cube(cls, lo: int | Fraction, hi: int | Fraction, d: int) -> Box:
         """[lo, hi]^d."""
         return cls(tuple((Fraction(lo), Fraction(hi)) for _ in range(d)))
 

@@ -58,14 +58,15 @@ def name_latex(name: str) -> str:
     return base + (f"_{{{digits}}}" if digits else "")
 
 
-def latex(expr) -> str:
+def latex(expr: object) -> str:
     """sympy's LaTeX of ``expr`` with every symbol named by :func:`name_latex`."""
-    expr = as_sympy(expr)
-    return sympy.latex(expr, symbol_names={s: name_latex(s.name) for s in expr.free_symbols
-                                           if isinstance(s, sympy.Symbol)})
+    value = as_sympy(expr)
+    text: str = sympy.latex(value, symbol_names={s: name_latex(s.name) for s in value.free_symbols
+                                                 if isinstance(s, sympy.Symbol)})
+    return text
 
 
-def as_sympy(value) -> sympy.Basic:
+def as_sympy(value: object) -> sympy.Basic:
     """A sympy object, or an exact number (int, Fraction) as a sympy Integer/Rational;
     nothing else is accepted (text is never parsed here)."""
     if isinstance(value, sympy.Basic):
@@ -77,14 +78,15 @@ def as_sympy(value) -> sympy.Basic:
     raise TypeError(f"cannot display a {type(value).__name__} as a formula")
 
 
-def leading_terms(expr, max_chars: int = MAX_EXPR_CHARS) -> tuple[sympy.Expr, int]:
+def leading_terms(expr: object, max_chars: int = MAX_EXPR_CHARS) -> tuple[sympy.Expr, int]:
     """(the expression itself, its term count) if its plain text fits in ``max_chars``,
     else (the sum of as many leading terms as fit, at least one, term count)."""
     expr = as_sympy(expr)
     terms = expr.as_ordered_terms() if isinstance(expr, sympy.Add) else [expr]
     if len(str(expr)) <= max_chars:
         return expr, len(terms)
-    kept, used = [], 0
+    kept: list[sympy.Expr] = []
+    used = 0
     for term in terms:
         used += len(str(term)) + 3
         if kept and used > max_chars:
@@ -93,7 +95,7 @@ def leading_terms(expr, max_chars: int = MAX_EXPR_CHARS) -> tuple[sympy.Expr, in
     return sympy.Add(*kept), len(terms)
 
 
-def latex_cut(expr, max_chars: int = MAX_EXPR_CHARS) -> str:
+def latex_cut(expr: object, max_chars: int = MAX_EXPR_CHARS) -> str:
     r"""LaTeX of ``expr``; a long one as its leading terms and ``+ \cdots``."""
     head, total = leading_terms(expr, max_chars)
     text = latex(head)

@@ -10,16 +10,28 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any, Iterable, Protocol, SupportsInt
 
 from sympy import QQ
 from sympy.polys.rings import PolyElement, PolyRing
 
 from ..errors import LimitExceeded, NotAPolynomial, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
+from .monomials import Monomial
 from .syntax import NON_POLYNOMIAL_FUNCTIONS, Node, describe
 
 
-def _bits(value) -> int:
+class _Ratio(Protocol):
+    """A rational: a Fraction or a coefficient of sympy's QQ (ints of any kind)."""
+
+    @property
+    def numerator(self) -> SupportsInt: ...
+
+    @property
+    def denominator(self) -> SupportsInt: ...
+
+
+def _bits(value: _Ratio) -> int:
     """Bits of the larger of |numerator| and denominator of a rational."""
     return max(abs(int(value.numerator)).bit_length(), int(value.denominator).bit_length())
 
@@ -158,7 +170,7 @@ def _sqrt_node(value: Fraction, node: Node) -> Node:
         square *= p ** (e // 2)
         if e % 2:
             primes.append(p)
-    factors = [("num", Fraction(square, value.denominator))]
+    factors: list[Node] = [("num", Fraction(square, value.denominator))]
     factors += [("const", f"sqrt({p})") for p in primes]
     return ("mul", factors)
 
@@ -176,7 +188,7 @@ def reduce_roots(poly: PolyElement, names: tuple[str, ...]) -> PolyElement:
     roots = [(i, root_of(n)) for i, n in enumerate(names) if root_of(n) is not None]
     if not roots or all(max((m[i] for m in poly.keys()), default=0) < 2 for i, _ in roots):
         return poly
-    out: dict = {}
+    out: dict[Monomial, Any] = {}  # coefficients in sympy's domain
     ring = poly.ring
     for mon, coef in poly.items():
         mon = list(mon)
@@ -267,9 +279,9 @@ def bound(node: Node, ngens: int, limits: Limits = DEFAULT_LIMITS) -> tuple[int,
     return deg, terms
 
 
-def sum_polys(ring: PolyRing, polys) -> PolyElement:
+def sum_polys(ring: PolyRing, polys: Iterable[PolyElement]) -> PolyElement:
     """Sum of many polynomials in time linear in their total number of terms."""
-    acc: dict = {}
+    acc: dict[Monomial, Any] = {}
     zero = ring.domain.zero
     for p in polys:
         for m, c in p.items():

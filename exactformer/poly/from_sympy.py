@@ -28,7 +28,7 @@ def _symbol_tree(name: str, constant_symbols: bool) -> Node:
     return ("sym", name)
 
 
-def check_symbol_names(expr) -> None:
+def check_symbol_names(expr: object) -> None:
     """Refuse two different sympy symbols with one name (``Symbol('x')`` and
     ``Symbol('x', positive=True)``, or a ``Dummy``): read by name they would be
     silently merged into one, which sympy does not do."""
@@ -46,7 +46,7 @@ def check_symbol_names(expr) -> None:
                             "assumptions); a name may stand for one symbol only")
 
 
-def sympy_to_tree(expr, depth: int = 0, constant_symbols: bool = False) -> Node:
+def sympy_to_tree(expr: object, depth: int = 0, constant_symbols: bool = False) -> Node:
     """Translate a sympy expression into a syntax tree of the same meaning.
 
     Floats are refused (``constant_symbols``: see :func:`_symbol_tree`) (a binary float is not the number the user meant);

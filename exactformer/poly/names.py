@@ -97,7 +97,7 @@ def name_spaces(model_inputs: Iterable[str], claim_variables: Iterable[str] = ()
     Raises ParseError for a name that is not an ASCII identifier and NameClash for
     a name in two spaces (both exit 2 at the command line), naming it.
     """
-    roles: dict[str, str] = {}
+    roles: dict[str, tuple[str, str]] = {}  # name -> (what it is, its space)
 
     def place(name: str, role: str, space: str) -> None:
         check_identifier(name, role)

@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import Any, cast
 
 from ..errors import LimitExceeded, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
 
 # Node kinds: ("num", Fraction) ("sym", name) ("const", name) ("add", [nodes])
 # ("mul", [nodes]) ("neg", node) ("div", num, den) ("pow", base, exponent)
-# ("call", fname, node)
-Node = tuple
+# ("call", fname, node): the first element says what the others are, which a static
+# type cannot follow through ``kind = node[0]``, so the others are typed Any.
+Node = tuple[Any, ...]
+#: A token: (kind, text, position), kind one of "num", "name", "op".
+Token = tuple[str, str, int]
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -44,7 +48,7 @@ NON_POLYNOMIAL_FUNCTIONS = frozenset(
 CONSTANT_NAMES = {"pi": "pi", "E": "E"}
 
 
-def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, str, int]]:
+def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Token]:
     """Split ``text`` into (kind, value, position) tokens; reject anything else."""
     if not isinstance(text, str):
         raise ParseError(f"expected a string, got {type(text).__name__}")
@@ -52,7 +56,7 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, str,
         raise LimitExceeded(
             f"input has {len(text)} characters, more than the limit {limits.max_input_chars}"
         )
-    tokens = []
+    tokens: list[Token] = []
     pos = 0
     end = len(text.rstrip())
     while pos < end:
@@ -60,7 +64,7 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, str,
         if match is None or match.end() == pos:
             bad = text[pos:].lstrip()[:1]
             raise ParseError(f"unexpected character {bad!r} at position {pos}")
-        kind = match.lastgroup
+        kind = cast(str, match.lastgroup)  # one named alternative always matches
         value = match.group(kind)
         if kind == "num" and len(value) > limits.max_digits:
             raise LimitExceeded(
@@ -83,16 +87,16 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[tuple[str, str,
 
 
 class _Parser:
-    def __init__(self, text: str, limits: Limits):
+    def __init__(self, text: str, limits: Limits) -> None:
         self.tokens = tokenize(text, limits)
         self.i = 0
         self.depth = 0
         self.limits = limits
 
-    def peek(self):
+    def peek(self) -> Token | None:
         return self.tokens[self.i] if self.i < len(self.tokens) else None
 
-    def take(self, value: str | None = None):
+    def take(self, value: str | None = None) -> Token:
         tok = self.peek()
         if tok is None:
             want = f"{value!r}" if value else "more input"
@@ -102,7 +106,7 @@ class _Parser:
         self.i += 1
         return tok
 
-    def enter(self):
+    def enter(self) -> None:
         self.depth += 1
         if self.depth > self.limits.max_nesting:
             raise LimitExceeded(f"expression nested deeper than {self.limits.max_nesting}")
@@ -128,7 +132,7 @@ class _Parser:
         # a*b/c*d is read as (a*b*d)/c: flat lists keep the tree shallow however
         # long the product, and the ring is commutative.
         num = [self.unary()]
-        den = []
+        den: list[Node] = []
         while (tok := self.peek()) is not None and tok[0] == "op" and tok[1] in ("*", "/"):
             self.i += 1
             (num if tok[1] == "*" else den).append(self.unary())
@@ -207,7 +211,8 @@ def describe(node: Node) -> str:
         v = node[1]
         return str(v) if v.denominator == 1 and v >= 0 else f"({v})"
     if kind in ("sym", "const"):
-        return node[1]
+        name: str = node[1]
+        return name
     if kind == "neg":
         return "-" + _wrap(node[1])
     if kind == "call":

@@ -11,16 +11,18 @@ import math
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence, Union
 
 import sympy
 from sympy import QQ
+from sympy.polys.domains import Domain
 from sympy.polys.rings import PolyElement, PolyRing
 
 from ..errors import LimitExceeded, NotAPolynomial, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
 from .evaluate import bound, expand, names_in, reduce_roots, resolve_calls
 from .from_sympy import check_symbol_names, sympy_to_tree
+from .monomials import Monomial
 from .names import IDENTIFIER as _NAME
 from .names import check_identifier, name_spaces
 from .syntax import Node, parse
@@ -38,7 +40,16 @@ def constant_to_sympy(name: str) -> sympy.Expr:
     raise ValueError(f"unknown constant {name!r}")
 
 
-def coefficient_domain(params: Sequence[str]):
+#: What :func:`make_target` reads: text, a sympy Expr or Poly, a sympy ring element, an
+#: exact number, an {exponent tuple (or int): coefficient} dict, a parsed tree, a Target.
+#: (sympy has no type information, so its classes are Any to a type checker.)
+TargetSource = Union[str, int, Fraction, sympy.Basic, sympy.Poly, PolyElement,
+                     Mapping[Any, Any], "tree_source", "Target"]
+#: Names as text ("x, y") or as a sequence of names; None for the default.
+Names = Union[str, Iterable[str], None]
+
+
+def coefficient_domain(params: Sequence[str]) -> Domain:
     """QQ, or the polynomial ring QQ[params] (sympy domain)."""
     if not params:
         return QQ
@@ -69,10 +80,10 @@ class Target:
         return max((sum(m) for m in self.poly.keys()), default=0)
 
     @property
-    def domain(self):
+    def domain(self) -> Domain:
         return self.ring.domain
 
-    def coefficient(self, monomial: tuple[int, ...]):
+    def coefficient(self, monomial: Monomial) -> Any:
         """Coefficient of x**monomial as an element of K (zero if absent)."""
         return self.poly.get(tuple(monomial), self.ring.domain.zero)
 
@@ -84,7 +95,8 @@ class Target:
         return expr
 
     @classmethod
-    def from_terms(cls, variables: Sequence[str], terms: Mapping[tuple[int, ...], object]):
+    def from_terms(cls, variables: Sequence[str],
+                   terms: Mapping[Monomial, int | Fraction]) -> Target:
         """A rational target straight from {exponent tuple: rational} (no parsing)."""
         ring = PolyRing(tuple(sympy.Symbol(v) for v in variables), QQ)
         poly = ring.from_dict({tuple(m): QQ(Fraction(c).numerator, Fraction(c).denominator)
@@ -100,7 +112,7 @@ class Target:
         args = ", ".join(name_latex(v) for v in self.variables)
         return f"$p({args}) = {latex_cut(self.as_expr())}$"
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         return (isinstance(other, Target) and self.variables == other.variables
                 and self.params == other.params and self.poly == other.poly)
 
@@ -118,7 +130,7 @@ def _check_names(names: Sequence[str], what: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _split_names(value) -> tuple[str, ...] | None:
+def _split_names(value: Names) -> tuple[str, ...] | None:
     if value is None:
         return None
     if isinstance(value, str):
@@ -126,7 +138,8 @@ def _split_names(value) -> tuple[str, ...] | None:
     return tuple(str(v) for v in value)
 
 
-def _tree_of(source, limits: Limits, declared=None) -> tuple[Node, tuple[str, ...] | None]:
+def _tree_of(source: TargetSource, limits: Limits,
+             declared: tuple[str, ...] | None = None) -> tuple[Node, tuple[str, ...] | None]:
     """Syntax tree of any accepted source and the variables it implies (if any)."""
     if isinstance(source, str):
         return parse(source, limits), None
@@ -146,12 +159,12 @@ def _tree_of(source, limits: Limits, declared=None) -> tuple[Node, tuple[str, ..
     raise ParseError(f"cannot read a {type(source).__name__} as a polynomial")
 
 
-def _tree_of_dict(source: Mapping, limits: Limits,
-                  declared=None) -> tuple[Node, tuple[str, ...] | None]:
+def _tree_of_dict(source: Mapping[Any, Any], limits: Limits,
+                  declared: tuple[str, ...] | None = None) -> tuple[Node, tuple[str, ...] | None]:
     if not source:
         return ("num", Fraction(0)), None
-    lengths = set()
-    terms = []
+    lengths: set[int] = set()
+    terms: list[tuple[Monomial, Node]] = []
     for key, coef in source.items():
         key = (key,) if isinstance(key, int) else tuple(key)
         if not all(isinstance(e, int) and not isinstance(e, bool) and e >= 0 for e in key):
@@ -171,7 +184,7 @@ def _tree_of_dict(source: Mapping, limits: Limits,
         names = tuple(declared)
     else:
         names = ("x",) if d == 1 else tuple(f"x{i + 1}" for i in range(d))
-    parts = []
+    parts: list[Node] = []
     for key, coef_tree in terms:
         factors = [coef_tree] + [("pow", ("sym", names[i]), ("num", Fraction(e)))
                                  for i, e in enumerate(key) if e]
@@ -179,7 +192,7 @@ def _tree_of_dict(source: Mapping, limits: Limits,
     return ("add", parts), names
 
 
-def make_target(source, variables=None, params=None,
+def make_target(source: TargetSource, variables: Names = None, params: Names = None,
                 limits: Limits = DEFAULT_LIMITS) -> Target:
     """Read a target polynomial from a string, sympy Expr/Poly, or exponent dict.
 
@@ -207,14 +220,15 @@ def _regroup(flat: PolyElement, gens: tuple[str, ...], variables: tuple[str, ...
     ring = PolyRing(tuple(sympy.Symbol(v) for v in variables), domain)
     if not params:
         return ring, ring.from_dict({tuple(m[i] for i in keep): c for m, c in flat.items()})
-    grouped: dict[tuple, dict] = {}
+    grouped: dict[Monomial, dict[Monomial, Any]] = {}  # x monomial -> {params monomial: c}
     for mon, coef in flat.items():
         sub = tuple(mon[i] for i in keep)
         grouped.setdefault(sub[:d], {})[sub[d:]] = coef
     return ring, ring.from_dict({m: domain.ring.from_dict(c) for m, c in grouped.items()})
 
 
-def _make_target(source, variables, params, limits: Limits) -> Target:
+def _make_target(source: TargetSource, variables: Names, params: Names,
+                 limits: Limits) -> Target:
     declared = _split_names(variables)
     tree, implied = _tree_of(source, limits, declared)
     tree = resolve_calls(tree, limits)
@@ -285,7 +299,7 @@ def parse_coefficient(text: str, limits: Limits = DEFAULT_LIMITS) -> sympy.Expr:
 class tree_source:  # noqa: N801 - a tiny wrapper marking an already-parsed tree
     """A parsed syntax tree passed to :func:`make_target` in place of text."""
 
-    def __init__(self, tree: Node):
+    def __init__(self, tree: Node) -> None:
         self.tree = tree
 
 
@@ -314,7 +328,7 @@ def lift(target: Target, gens: Sequence[str]) -> dict[tuple[int, ...], object]:
     return out
 
 
-def coefficient_target(expr, limits: Limits = DEFAULT_LIMITS) -> Target:
+def coefficient_target(expr: object, limits: Limits = DEFAULT_LIMITS) -> Target:
     """A constant (in x) coefficient expression as a Target with no variables."""
     syms = sorted(str(s) for s in getattr(expr, "free_symbols", ())
                   if _NAME.match(str(s)) and str(s) not in ("pi", "E"))
