@@ -65,7 +65,8 @@ def observed_error(fm: FloatModel, claim: Callable[[Sequence[Fraction]], Fractio
     """max over ``points`` of |run_float(fm, x) - claim(x)|, the run in ``precision``
     (numpy), the claim exact, the difference exact."""
     dtype = DTYPES[precision.name]
-    worst, where = Fraction(-1), ()
+    worst = Fraction(-1)
+    where: tuple[Fraction, ...] = ()
     for start in range(0, len(points), chunk):
         batch = points[start:start + chunk]
         X = np.array([[float(v) for v in p] for p in batch], dtype=np.float64).astype(dtype)
