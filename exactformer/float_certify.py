@@ -101,7 +101,7 @@ class FloatErrorResult:
             "domain": str(self.box),
             "claim": str(self.claim.as_expr()),
             "variables": list(self.claim.variables),
-            "method": METHOD.format(c=self.precision.exp_error),
+            "error_bound_method": METHOD.format(c=self.precision.exp_error),
             "input_model": "x ranges over the floats of the precision in the box; p is "
                            "evaluated exactly at that same x",
             "layer_errors": [decimal_up(e) for e in self.forward.layer_errors],
