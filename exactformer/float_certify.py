@@ -90,7 +90,8 @@ class FloatErrorResult:
                             "equals_claim": v.holds},
             "sampled_max_error": float(obs.max_error),
             "sampled_points": obs.points,
-            "sampled_worst_point": [str(x) for x in obs.worst_point],
+            "sampled_worst_point": dict(zip(self.claim.variables,
+                                            (str(x) for x in obs.worst_point))),
             "sampled_note": "evidence, not a bound: the largest |y_float(x) - p(x)| of "
                             f"numpy {self.precision.name} runs at {obs.points} float points "
                             "of the box (corners included), p(x) computed exactly",
