@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 from fractions import Fraction
+from typing import Any, Callable
 
 from . import api
 from .verify import verify_identity
@@ -19,7 +20,8 @@ EXAMPLES = (
 )
 
 
-def run_demo(json_output: bool = False, emit_json=None) -> int:
+def run_demo(json_output: bool = False,
+             emit_json: Callable[[dict[str, Any]], None] | None = None) -> int:
     """Prove every example, show one trace and one refuted mutation; 0 iff all held.
     With ``json_output``, the one JSON object goes to ``emit_json`` (default: printed)."""
     start = time.perf_counter()

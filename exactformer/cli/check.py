@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from .. import checker
 from .common import add_json_option, add_timeout_option, print_json
@@ -38,7 +39,7 @@ def cmd_check(args) -> int:
     return report.code
 
 
-def _shared_keys(details: dict, path: str) -> dict:
+def _shared_keys(details: dict[str, Any], path: str) -> dict[str, Any]:
     """The checker's details under the keys every subcommand uses: ``certificate``
     {file, sha256}, ``statement`` (what is asserted), ``domain`` (the box as text)."""
     out = dict(details)
