@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 from fractions import Fraction
+from typing import Any, Callable
 
 from . import api
 from .verify import verify_identity
@@ -19,8 +20,10 @@ EXAMPLES = (
 )
 
 
-def run_demo(json_output: bool = False) -> int:
-    """Prove every example, show one trace and one refuted mutation; 0 iff all held."""
+def run_demo(json_output: bool = False,
+             emit_json: Callable[[dict[str, Any]], None] | None = None) -> int:
+    """Prove every example, show one trace and one refuted mutation; 0 iff all held.
+    With ``json_output``, the one JSON object goes to ``emit_json`` (default: printed)."""
     start = time.perf_counter()
     records = []
     ok = True
@@ -61,8 +64,12 @@ def run_demo(json_output: bool = False) -> int:
 
     seconds = time.perf_counter() - start
     if json_output:
-        print(json.dumps({"verdict": "proved" if ok else "refuted", "examples": records,
-                          "seconds": round(seconds, 3)}, sort_keys=True))
+        summary = {"verdict": "proved" if ok else "refuted", "examples": records,
+                   "seconds": round(seconds, 3)}
+        if emit_json is not None:
+            emit_json(summary)
+        else:
+            print(json.dumps(summary, sort_keys=True))
     else:
         print(f"\nAll examples proved and the mutation refuted in {seconds:.2f} s."
               if ok else "\nSOMETHING DID NOT HOLD: see above.")

@@ -90,7 +90,8 @@ class FloatErrorResult:
                             "equals_claim": v.holds},
             "sampled_max_error": float(obs.max_error),
             "sampled_points": obs.points,
-            "sampled_worst_point": [str(x) for x in obs.worst_point],
+            "sampled_worst_point": dict(zip(self.claim.variables,
+                                            (str(x) for x in obs.worst_point))),
             "sampled_note": "evidence, not a bound: the largest |y_float(x) - p(x)| of "
                             f"numpy {self.precision.name} runs at {obs.points} float points "
                             "of the box (corners included), p(x) computed exactly",
@@ -101,7 +102,7 @@ class FloatErrorResult:
             "domain": str(self.box),
             "claim": str(self.claim.as_expr()),
             "variables": list(self.claim.variables),
-            "method": METHOD.format(c=self.precision.exp_error),
+            "error_bound_method": METHOD.format(c=self.precision.exp_error),
             "input_model": "x ranges over the floats of the precision in the box; p is "
                            "evaluated exactly at that same x",
             "layer_errors": [decimal_up(e) for e in self.forward.layer_errors],

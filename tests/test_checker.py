@@ -439,7 +439,8 @@ def test_cli_check_exit_codes(tmp_path, capsys):
     assert "VALID" in capsys.readouterr().out
     assert main(["check", str(good), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["valid"] is True and data["status"] == "valid"
+    assert data["verdict"] == "proved" and data["exit_code"] == 0
+    assert "status" not in data and "valid" not in data
     bad = copy.deepcopy(DENSE)
     bad["target"]["terms"][0][1] = bump(bad["target"]["terms"][0][1], 0)
     (tmp_path / "bad.json").write_text(dumps(rehash(bad)))
@@ -450,7 +451,9 @@ def test_cli_check_exit_codes(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
     (tmp_path / "v2.json").write_text('{"format": "exactformer-certificate/2"}')
     assert main(["check", str(tmp_path / "v2.json"), "--json"]) == 2
-    assert json.loads(capsys.readouterr().out)["status"] == "malformed"
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"verdict": "error", "exit_code": 2, "error": err.strip()}
+    assert "malformed certificate" in err
 
 
 def test_checker_is_fast_on_the_3_10_theorem():

@@ -26,6 +26,7 @@ from ..errors import LimitExceeded, ParseError
 from ..limits import DEFAULT_LIMITS, Limits
 from ..model import Model
 from ..poly import Target
+from ..poly.box import Box
 from ..verify import Verdict, verify_identity
 from .certify import (Bound, Point, certified_bound, check_order, check_seconds, confirm_bound,
                       decimal_up, grid_errors, grid_side, sampled_error, worst_sample)
@@ -209,7 +210,7 @@ class ApproxResult:
             **self.verdict.to_json(),
             "function": self.function.text.strip(),
             "variables": list(a.variables),
-            "domain": [[str(lo), str(hi)] for lo, hi in a.box],
+            "domain": str(Box(tuple((Fraction(lo), Fraction(hi)) for lo, hi in a.box))),
             "degree": a.degree,
             "tokens": m.tokens,
             "width": m.width,

@@ -181,9 +181,9 @@ class FitResult:
             "exact": self.exact,
             "rank": self.rank,
             "polynomial": format_polynomial(self.dataset.variables, self.coefficients),
-            "residual_sum_of_squares": str(rss) if self.exact else float(rss),
-            "max_abs_residual": str(self.max_abs_residual) if self.exact
-            else float(self.max_abs_residual),
+            "residual_sum_of_squares": str(rss if self.exact else float(rss)),
+            "max_abs_residual": str(self.max_abs_residual if self.exact
+                                    else float(self.max_abs_residual)),
             "interpolates": bool(self.exact and rss == 0),
             "seconds": round(self.seconds, 3),
         }

@@ -19,7 +19,8 @@ from . import (approx, check, check_model, demo, explain, export, export_model, 
                float_error, prove, theorem)
 from .common import (EXIT_BAD_INPUT, EXIT_CODES, EXIT_INTERNAL, EXIT_LIMIT, EXIT_NUMERICAL,
                      EXIT_PROVED, EXIT_REFUTED, UsageError, command_context, one_line,
-                     print_json, resolve_text_inputs, time_limit)
+                     resolve_text_inputs, time_limit)
+from .common.output import collect_json, emit_json
 from .common.options import ArgumentParser
 
 #: The subcommands, in the order ``exactformer --help`` lists them.
@@ -62,11 +63,17 @@ def main(argv: list[str] | None = None) -> int:
     ``error`` of ONE JSON object on stdout: {"verdict": "error", "exit_code": N, ...}."""
     argv = list(sys.argv[1:] if argv is None else argv)
     want_json = "--json" in argv
-    code, message = _run(argv)
-    if message is not None:
-        print(message, file=sys.stderr)
-        if want_json:
-            print_json({"verdict": "error", "exit_code": code, "error": message})
+    with collect_json() as collected:  # printed below, with the exit code
+        code, message = _run(argv)
+    try:
+        if message is not None:
+            print(message, file=sys.stderr)
+            if want_json:
+                emit_json({"verdict": "error", "error": message}, code)
+        elif collected:
+            emit_json(collected[-1], code)
+    except BrokenPipeError:
+        return 0
     return code
 
 

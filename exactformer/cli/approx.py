@@ -36,6 +36,7 @@ def _degrees(text: str | None, top: int) -> list[int]:
 
 def cmd_approx(args) -> int:
     from ..approx import approximate
+    from ..approx.certify import decimal_up
     limits = limits_from_args(args)
     if args.degree < 0:
         raise UsageError("--degree must be non-negative")
@@ -49,14 +50,14 @@ def cmd_approx(args) -> int:
         rows = []
         for n in _degrees(args.plot_degrees, args.degree):
             r = result if n == args.degree else approximate(args.expr, n, **common)
-            rows.append((n, float(r.bound.value), r.sampled))
+            rows.append((n, r.bound.value, r.sampled))
         summary["plot"] = _plot(rows, args.expr, args.plot)
-        summary["plot_rows"] = [{"degree": n, "error_bound": b, "sampled_max_error": s}
-                                for n, b, s in rows]
+        summary["plot_rows"] = [{"degree": n, "error_bound": decimal_up(b),
+                                 "sampled_max_error": s} for n, b, s in rows]
     if args.json:
         print_json(summary)
     else:
-        dom = " x ".join(f"[{a}, {b}]" for a, b in summary["domain"])
+        dom = " x ".join(f"[{a}, {b}]" for a, b in result.approximant.box)
         poly = summary["polynomial"]
         if len(poly) > 160:
             poly = poly[:160] + f"... ({len(summary['polynomial'])} characters; --json for all)"
@@ -91,7 +92,7 @@ def _plot(rows, title: str, path: str) -> str:
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(6, 4))
     ns = [r[0] for r in rows]
-    ax.semilogy(ns, [max(r[1], 1e-300) for r in rows], "o-", label="certified bound")
+    ax.semilogy(ns, [max(float(r[1]), 1e-300) for r in rows], "o-", label="certified bound")
     ax.semilogy(ns, [max(r[2], 1e-300) for r in rows], "s--", label="sampled max error")
     ax.set_xlabel("degree n (blocks)")
     ax.set_ylabel("sup |f - model|")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from .. import checker
 from .common import add_json_option, add_timeout_option, print_json
@@ -19,11 +20,14 @@ EXAMPLES = ("exactformer check cert.json", "exactformer check cert.json --json")
 
 def cmd_check(args) -> int:
     report = checker.check_file(args.certificate, timeout=args.timeout)
-    if args.json:
-        data = {"certificate": args.certificate, **report.to_json()}
-        if report.code in (0, 1):  # decided: valid = the stated identity is proved
-            data["verdict"] = "proved" if report.valid else "refuted"
-        print_json(data)
+    if args.json and report.code in (0, 1):  # decided: valid = the stated identity is proved
+        print_json({**_shared_keys(report.details, args.certificate),
+                    "message": report.message,
+                    "verdict": "proved" if report.valid else "refuted"})
+    elif args.json:  # malformed or a limit: the error object, its line also on stderr
+        line = f"exactformer: {report.message}"
+        print(line, file=sys.stderr)
+        print_json({"verdict": "error", "error": line})
     elif report.valid:
         d = report.details
         print(f"certificate  {args.certificate} ({d['kind']}, sha256 {d['sha256'][:16]}...)")
@@ -33,6 +37,20 @@ def cmd_check(args) -> int:
     else:
         print(f"exactformer: {report.message}", file=sys.stderr)
     return report.code
+
+
+def _shared_keys(details: dict[str, Any], path: str) -> dict[str, Any]:
+    """The checker's details under the keys every subcommand uses: ``certificate``
+    {file, sha256}, ``statement`` (what is asserted), ``domain`` (the box as text)."""
+    out = dict(details)
+    out["certificate"] = {"file": path}
+    if "sha256" in out:
+        out["certificate"]["sha256"] = out.pop("sha256")
+    if "claim" in out:
+        out["statement"] = out.pop("claim")
+    if "box" in out:
+        out["domain"] = out.pop("box")
+    return out
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 
 from ..demo import run_demo
-from .common import add_json_option
+from .common import add_json_option, print_json
 
 
 
@@ -15,7 +15,7 @@ EXAMPLES = ("exactformer demo", "exactformer demo --json")
 
 
 def cmd_demo(args) -> int:
-    return run_demo(json_output=args.json)
+    return run_demo(json_output=args.json, emit_json=print_json)
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:

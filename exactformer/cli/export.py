@@ -40,9 +40,10 @@ def cmd_export(args) -> int:
         print(f"exactformer: note: coqc accepts {Path(args.coq).name!r} only under a name "
               "made of letters, digits and '_' (it becomes a Coq module name)", file=sys.stderr)
     if args.json:
-        print_json({"certificate": args.certificate, "coq": args.coq,
-                          "lines": text.count("\n"), "command": command,
-                          "route": "generic" if generic else "unrolled"})
+        print_json({"verdict": "written",
+                    "certificate": {"file": args.certificate, "sha256": cert["sha256"]},
+                    "coq": args.coq, "lines": text.count("\n"), "command": command,
+                    "route": "generic" if generic else "unrolled"})
     else:
         route = ("through the generic theorem Exactformer.Masked.masked_zero_error"
                  if generic else "as unrolled block equations")

@@ -58,7 +58,8 @@ def cmd_export_model(args) -> int:
         save_onnx(result.model, args.onnx, args.dtype)
         written["onnx"] = args.onnx
     summary = {**result.summary(), "exported": written, "dtype": args.dtype,
-               "note": f"numeric export: each exact weight rounded to the nearest {args.dtype}"}
+               "export_note": f"numeric export: each exact weight rounded to the nearest "
+                              f"{args.dtype}"}
     if args.json:
         print_json(summary)
     else:

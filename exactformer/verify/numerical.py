@@ -349,12 +349,12 @@ class NumericalResult:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"verdict": self.verdict, "rung": NUMERICAL, "exact_proof": False,
                "numerical": True, "dps": self.dps, "point_count": len(self.points),
-               "coordinates": list(self.names), "seed": str(self.seed),
+               "seed": str(self.seed),
                "point_derivation": POINT_DERIVATION, "assumption": ASSUMPTION,
                "max_enclosure_width": self.max_width,
                "max_difference_bound": self.max_difference,
                "agreement_digits": self.agreement_digits, "detail": self.detail,
-               "points": [[str(v) for v in p] for p in self.points]}
+               "points": [dict(zip(self.names, (str(v) for v in p))) for p in self.points]}
         if self.verdict != "refuted":
             out["not_a_proof"] = NOT_A_PROOF
         if self.witness is not None:

@@ -338,14 +338,13 @@ class SchwartzZippelResult:
         out = {**verdict, "probabilistic": True,
                "exact_proof": False,
                "error_probability": _upper_float(self.error_probability),
-               "error_bound": _bound_text(self),
+               "error_probability_formula": _bound_text(self),
                "degree_bound": self.degree_bound,
                "sample_size": self.sample_size,
-               "coordinates": list(self.names),
                "seed": None if self.seed is None else str(self.seed),
                "point_derivation": POINT_DERIVATION,
                "assumption": ASSUMPTION,
-               "points": [[str(v) for v in p] for p in self.points]}
+               "points": [dict(zip(self.names, (str(v) for v in p))) for p in self.points]}
         if self.witness is not None:
             out["witness"] = {"point": dict(zip(self.names, (str(v) for v in self.points[-1]))),
                               "model": _short(self.witness[0], 4000),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from ...model.parameters import parameters_line
 from .codes import UsageError
@@ -17,9 +18,35 @@ def one_line(text: object) -> str:
     return flat if len(flat) <= 400 else flat[:400] + "..."
 
 
+#: The JSON object of the running command, held until its exit code is known
+#: (:func:`collect_json`); None when nothing is collecting (printed at once).
+_collected: list[dict[str, Any]] | None = None
+
+
 def print_json(obj: dict[str, Any]) -> None:
-    """The ONE JSON object of a ``--json`` run (keys sorted)."""
-    print(json.dumps(obj, sort_keys=True))
+    """The ONE JSON object of a ``--json`` run (keys sorted). Inside
+    :func:`collect_json` it is held, and printed by :func:`emit_json` with its
+    ``exit_code``."""
+    if _collected is not None:
+        _collected.append(obj)
+    else:
+        print(json.dumps(obj, sort_keys=True))
+
+
+@contextmanager
+def collect_json() -> Iterator[list[dict[str, Any]]]:
+    """Hold the objects given to :func:`print_json` while a command runs."""
+    global _collected
+    outer, _collected = _collected, []
+    try:
+        yield _collected
+    finally:
+        _collected = outer
+
+
+def emit_json(obj: dict[str, Any], code: int) -> None:
+    """Print ``obj`` with ``exit_code`` = the process exit code ``code`` (keys sorted)."""
+    print(json.dumps({**obj, "exit_code": code}, sort_keys=True))
 
 
 def print_summary(summary: dict, stream=None) -> None:
