@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .. import checker
+from ..checker.check import check_file
 from .common import add_json_option, add_timeout_option, print_json
 
 
@@ -17,8 +17,8 @@ NAME = "check"
 EXAMPLES = ("exactformer check cert.json", "exactformer check cert.json --json")
 
 
-def cmd_check(args) -> int:
-    report = checker.check_file(args.certificate, timeout=args.timeout)
+def cmd_check(args: argparse.Namespace) -> int:
+    report = check_file(args.certificate, timeout=args.timeout)
     if args.json:
         data = {"certificate": args.certificate, **report.to_json()}
         if report.code in (0, 1):  # decided: valid = the stated identity is proved
