@@ -131,7 +131,7 @@ if torch is not None:
             for block in self.blocks:
                 H = block(H)
             y: torch.Tensor = ((H * cast(torch.Tensor, self.readout)).sum(dim=(-1, -2))
-                               + self.readout_bias)
+                               + cast(torch.Tensor, self.readout_bias))
             return y
 
 

@@ -103,9 +103,10 @@ NOT_POLYNOMIAL.update({
 # ------------------------------------------------------------------ exact elements
 @dataclass
 class Context:
-    """The exact domain of one run and the bookkeeping the verdict reports."""
+    """The exact domain of one run and the bookkeeping the verdict reports (in interval
+    mode the enclosures' domain)."""
 
-    domain: PolynomialDomain
+    domain: PolynomialDomain | EnclosureDomain
     limits: Limits = DEFAULT_LIMITS
     deadline: float | None = None
     reading: Callable[[float], Fraction] = Fraction
@@ -115,8 +116,8 @@ class Context:
 
     def __post_init__(self) -> None:
         self.max_bits = int(self.limits.max_digits * 3.33) + 8
-        self.zero = self.domain.zero
-        self.one = self.domain.one
+        self.zero: Element = self.domain.zero
+        self.one: Element = self.domain.one
         self._ground: dict[tuple[type, object], Element] = {}
 
     def const(self, value: Fraction) -> Element:
