@@ -40,13 +40,13 @@ from __future__ import annotations
 from fractions import Fraction
 from math import comb
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 from ... import checker
 from ...checker.check import check_certificate
 from ...checker.errors import Malformed, TimeLimit
 from ...checker.reading import Model as _CheckedModel
-from .unrolled import SparseRows, _comment_safe
+from .unrolled import Rational, SparseRows, _comment_safe
 from ...errors import CertificateError
 
 if TYPE_CHECKING:
@@ -140,7 +140,7 @@ def masked_dimensions(cert: Certificate) -> tuple[int, int] | None:
     return d, n
 
 
-def _int_text(v: Fraction, where: str) -> str:
+def _int_text(v: Rational, where: str) -> str:
     if v.denominator != 1:
         raise CertificateError(f"{where} is {v}, not an integer: the generic Coq route "
                                "states integer weights only (use --unrolled)")
@@ -182,9 +182,9 @@ def _data_text(model: _CheckedModel, d: int, readout: list[str]) -> list[str]:
                                    "(use --unrolled)")
         # the checker lists the mask as (query, allowed keys) rows
         pairs = [f"({t}, {j})" for t, keys in b["mask"] for j in keys]
-        mats = [_dense(b[m], rows, cols, f"block {k} {m}") for m, rows, cols in
-                (("wq", w, b["h"]), ("wk", w, b["h"]), ("wv", w, b["hv"]),
-                 ("wo", b["hv"], w))]
+        weights: tuple[tuple[Literal["wq", "wk", "wv", "wo"], int, int], ...] = (
+            ("wq", w, b["h"]), ("wk", w, b["h"]), ("wv", w, b["hv"]), ("wo", b["hv"], w))
+        mats = [_dense(b[m], rows, cols, f"block {k} {m}") for m, rows, cols in weights]
         blocks.append(f"BlockData {b['h']} {b['hv']}\n    " + "\n    ".join(mats)
                       + "\n    " + ("[:: " + "; ".join(pairs) + "]" if pairs else "[::]"))
     base = _dense(model.base, N, w, "embedding base")

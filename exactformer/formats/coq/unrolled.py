@@ -36,8 +36,10 @@ from ...errors import CertificateError
 if TYPE_CHECKING:
     from ..certificate import Certificate
 
+#: A rational as the checker holds it (an int when integral).
+Rational: TypeAlias = "Fraction | int"
 #: A sparse matrix as the checker reads it: {row: [(col, rational), ...]}.
-SparseRows: TypeAlias = "Mapping[int, Sequence[tuple[int, Fraction]]]"
+SparseRows: TypeAlias = "Mapping[int, Sequence[tuple[int, Rational]]]"
 
 
 def _comment_safe(name: str) -> str:
@@ -53,7 +55,7 @@ def _ident(prefix: str, name: str) -> str:
     return prefix + re.sub(r"[^A-Za-z0-9_]", "_", name).strip("_")
 
 
-def _const(c: Fraction) -> str:
+def _const(c: Rational) -> str:
     if c.denominator == 1:
         return f"({c.numerator})" if c < 0 else str(c.numerator)
     return f"({c.numerator}/{c.denominator})"
@@ -65,7 +67,7 @@ class _Lin:
     def __init__(self) -> None:
         self.parts: list[str] = []
 
-    def add(self, term: str | None, coef: Fraction = Fraction(1)) -> None:
+    def add(self, term: str | None, coef: Rational = Fraction(1)) -> None:
         if not coef or term == "0":
             return
         if term is None:
@@ -215,7 +217,7 @@ def export_coq(cert: Certificate) -> str:
                         new[t][c] = define(f"f{k}_t{t}_c{c}", body)
             H = new
 
-    def form_text(form: Mapping[tuple[tuple[str, int], ...], Fraction]) -> str:
+    def form_text(form: Mapping[tuple[tuple[str, int], ...], Rational]) -> str:
         lin = _Lin()
         for m, c in sorted(form.items()):
             term = " * ".join(pnames[name] if e == 1 else f"{pnames[name]}^{e}" for name, e in m)

@@ -33,7 +33,7 @@ from .interpret import Context, run_graph
 from .read import Graph
 
 if TYPE_CHECKING:
-    from ...api import Names, TargetSource
+    from ...poly import Target
 
 
 def batch_sizes(graph: Graph, limits: Limits) -> tuple[int, ...]:
@@ -47,11 +47,12 @@ def batch_sizes(graph: Graph, limits: Limits) -> tuple[int, ...]:
     return sizes
 
 
-def verify_graph_numerically(graph: Graph, claim: TargetSource, graph_bytes: bytes,
+def verify_graph_numerically(graph: Graph, claim: Target | str, graph_bytes: bytes,
                              box: Box | str | None = None, points: int = DEFAULT_POINTS,
                              dps: int = DEFAULT_DPS, seed: int | None = None,
                              variables: str | Sequence[str] | None = None,
-                             params: Names = None, limits: Limits = DEFAULT_LIMITS,
+                             params: str | Sequence[str] | None = None,
+                             limits: Limits = DEFAULT_LIMITS,
                              deadline: float | None = None,
                              max_denominator: int | None = None) -> NumericalResult:
     """Compare the graph's output rows with the claim by enclosures at ``points``
