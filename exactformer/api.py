@@ -144,7 +144,7 @@ class ProofResult:
     def _repr_html_(self) -> str:
         """A compact summary card for notebooks (the full walk-through: ``report()``)."""
         from .teach import summary_card
-        # teach reads the trace; it is None only after a box split or a counterexample
+        # teach.ResultLike declares a Trace; ours is None after a box split or a counterexample
         return summary_card(self)  # type: ignore[arg-type]
 
     def _repr_latex_(self) -> str:
@@ -159,7 +159,7 @@ class ProofResult:
         """The full walk-through (a ``teach.Report``: displays as the whole HTML report
         in a notebook, ``str()`` is the terminal text); writes files when paths are given."""
         from .teach import explain
-        # teach reads the trace; it is None only after a box split or a counterexample
+        # teach.ResultLike declares a Trace; ours is None after a box split or a counterexample
         return explain(self, max_shown=max_shown, markdown=markdown,  # type: ignore[arg-type]
                        html=html, plot_domain=plot_domain)
 

@@ -41,9 +41,10 @@ def cmd_approx(args: argparse.Namespace) -> int:
     if args.degree < 0:
         raise UsageError("--degree must be non-negative")
     variables = args.vars.split(",") if args.vars else None
-    common: dict[str, Any] = dict(domain=args.domain, variables=variables, bits=args.bits, budget=args.budget,
-                  bound_seconds=args.bound_seconds, order=args.order, samples=args.samples,
-                  limits=limits)
+    common: dict[str, Any] = dict(
+        domain=args.domain, variables=variables, bits=args.bits, budget=args.budget,
+        bound_seconds=args.bound_seconds, order=args.order, samples=args.samples,
+        limits=limits)
     result = approximate(args.expr, args.degree, **common)
     summary = result.summary()
     if args.plot:

@@ -40,8 +40,9 @@ MAX_NODE_ARITY = 10_000
 
 #: TensorProto data types accepted, by code: name, numpy dtype of the stored value.
 FLOAT_TYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"}
-INTEGER_TYPES: dict[int, type[np.integer[Any]]] = {2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32,
-                 7: np.int64, 12: np.uint32, 13: np.uint64}
+INTEGER_TYPES: dict[int, type[np.integer[Any]]] = {
+    2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32, 7: np.int64,
+    12: np.uint32, 13: np.uint64}
 BOOL_TYPE = 9
 TYPE_NAMES = {0: "UNDEFINED", 1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16",
               6: "INT32", 7: "INT64", 8: "STRING", 9: "BOOL", 10: "FLOAT16", 11: "DOUBLE",
