@@ -4,6 +4,8 @@
     >>> prove("x**2 + 1").verdict.verdict
     'proved'
 """
+from typing import Any
+
 from .errors import (CertificateError, ExactformerError, LimitExceeded, ModelFormatError,
                      NotAPolynomial, NotExact, ParseError, ShapeError)
 from .limits import DEFAULT_LIMITS, Limits
@@ -15,7 +17,7 @@ _LAZY = {"prove": "api", "build": "api", "check_model": "api", "ProofResult": "a
          "Target": "poly", "make_target": "poly"}
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     if name in _LAZY:
         import importlib
         value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)

@@ -9,8 +9,11 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, TypeAlias, Union
 
 import sympy
+from sympy.polys.rings import PolyElement
 
 from .constructions import build_model
 from .engine import Trace
@@ -22,10 +25,25 @@ from .verify import Verdict, verify_identity
 from .verify.box import verify_on_box
 from .verify.evidence import with_trace_evidence
 
+if TYPE_CHECKING:
+    from .poly.box import Box
+    from .poly.target import tree_source
+    from .teach import Report
 
-def build(target, variables=None, params=None, construction: str = "masked",
-          degree: int | None = None, limits: Limits = DEFAULT_LIMITS,
-          domain=None) -> Model:
+#: What a target or claim may be given as: text, a sympy Expr or Poly, a sympy ring
+#: element, an exact number, an {exponent tuple (or int): coefficient} dict, a parsed
+#: tree or a Target (see :func:`exactformer.poly.make_target`; sympy is untyped).
+TargetSource: TypeAlias = Union[str, int, Fraction, sympy.Basic, sympy.Poly, PolyElement,
+                                Mapping[Any, Any], "tree_source", Target]
+#: Variable or parameter names: text ("x, y"), a sequence of names, or None (default).
+Names: TypeAlias = Union[str, Iterable[str], None]
+#: A box: None, a Box, or box text such as "[-1,1]^2" or "[0,1]x[0,2]".
+DomainSpec: TypeAlias = Union[str, "Box", None]
+
+
+def build(target: TargetSource, variables: Names = None, params: Names = None,
+          construction: str = "masked", degree: int | None = None,
+          limits: Limits = DEFAULT_LIMITS, domain: DomainSpec = None) -> Model:
     """The transformer of ``construction`` for ``target`` (string, sympy Expr/Poly or
     exponent dict). Its blocks depend only on (d, n); the target sets the readout.
     ``domain`` (a box such as "[-1,1]^2") is used by the relu construction."""
@@ -34,7 +52,7 @@ def build(target, variables=None, params=None, construction: str = "masked",
                        box=_parse_domain(domain, t.dimension))
 
 
-def _parse_domain(domain, d: int):
+def _parse_domain(domain: DomainSpec, d: int) -> Box | None:
     """None, a Box, or box text ("[-1,1]^2", "[0,1]x[0,2]") -> Box or None."""
     from .poly.box import Box, parse_box
     if domain is None or isinstance(domain, Box):
@@ -42,7 +60,8 @@ def _parse_domain(domain, d: int):
     return parse_box(domain, d)
 
 
-def _verify(model: Model, t: Target, domain, limits: Limits, deadline):
+def _verify(model: Model, t: Target, domain: DomainSpec, limits: Limits,
+            deadline: float | None) -> tuple[Verdict, Trace | None, PolyElement | None]:
     """The right rung: exact identity, or exact on the box given (or the box the
     model's metadata declares) when there is one; softmax evidence noted."""
     from .poly.box import box_from_meta
@@ -67,8 +86,9 @@ class ProofResult:
     target: Target
     model: Model
     verdict: Verdict
-    trace: Trace
-    output_poly: object = field(repr=False)
+    trace: Trace | None  # None when a box was split into pieces or a counterexample decided
+    # y(x) in QQ[x] (QQ[x, params]); None when a counterexample or a refuted piece decided
+    output_poly: PolyElement | None = field(repr=False)
     seconds: float = 0.0
 
     @property
@@ -78,12 +98,14 @@ class ProofResult:
     @property
     def output(self) -> sympy.Expr:
         """The model's output y(x) as a sympy expression (constants shown as values)."""
-        return _with_constants(self.output_poly.as_expr(), self.target)
+        # None only when a counterexample decided (then AttributeError, as always)
+        return _with_constants(self.output_poly.as_expr(),  # type: ignore[union-attr]
+                               self.target)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """The figures the CLI reports (JSON-ready)."""
         t, m = self.target, self.model
-        out = {
+        out: dict[str, Any] = {
             **self.verdict.to_json(),
             "target": str(t.as_expr()),
             "variables": list(t.variables),
@@ -122,7 +144,8 @@ class ProofResult:
     def _repr_html_(self) -> str:
         """A compact summary card for notebooks (the full walk-through: ``report()``)."""
         from .teach import summary_card
-        return summary_card(self)
+        # teach.ResultLike declares a Trace; ours is None after a box split or a counterexample
+        return summary_card(self)  # type: ignore[arg-type]
 
     def _repr_latex_(self) -> str:
         """``$p(x, y) = ...$: proved (rung)``, as sympy objects display in notebooks."""
@@ -132,12 +155,13 @@ class ProofResult:
                 f"${m.tokens}$ tokens, ${m.depth}$ blocks")
 
     def report(self, html: str | None = None, markdown: str | None = None,
-               max_shown: int = 12, plot_domain=None):
+               max_shown: int = 12, plot_domain: DomainSpec = None) -> Report:
         """The full walk-through (a ``teach.Report``: displays as the whole HTML report
         in a notebook, ``str()`` is the terminal text); writes files when paths are given."""
         from .teach import explain
-        return explain(self, max_shown=max_shown, markdown=markdown, html=html,
-                       plot_domain=plot_domain)
+        # teach.ResultLike declares a Trace; ours is None after a box split or a counterexample
+        return explain(self, max_shown=max_shown, markdown=markdown,  # type: ignore[arg-type]
+                       html=html, plot_domain=plot_domain)
 
 
 def _with_constants(expr: sympy.Expr, target: Target) -> sympy.Expr:
@@ -147,9 +171,10 @@ def _with_constants(expr: sympy.Expr, target: Target) -> sympy.Expr:
     return expr.subs({sympy.Symbol(c): constant_to_sympy(c) for c in target.constants})
 
 
-def prove(target, variables=None, params=None, construction: str = "masked",
-          degree: int | None = None, limits: Limits = DEFAULT_LIMITS,
-          timeout: float | None = None, domain=None) -> ProofResult:
+def prove(target: TargetSource, variables: Names = None, params: Names = None,
+          construction: str = "masked", degree: int | None = None,
+          limits: Limits = DEFAULT_LIMITS, timeout: float | None = None,
+          domain: DomainSpec = None) -> ProofResult:
     """Build the transformer for ``target`` and decide, exactly, that it outputs it.
 
     The verdict is "proved" only if the output polynomial, computed block by block in
@@ -166,9 +191,9 @@ def prove(target, variables=None, params=None, construction: str = "masked",
     return ProofResult(t, model, verdict, trace, y, time.perf_counter() - start)
 
 
-def check_model(model: Model, claim, variables=None, params=None,
-                limits: Limits = DEFAULT_LIMITS, timeout: float | None = None,
-                domain=None) -> ProofResult:
+def check_model(model: Model, claim: TargetSource, variables: Names = None,
+                params: Names = None, limits: Limits = DEFAULT_LIMITS,
+                timeout: float | None = None, domain: DomainSpec = None) -> ProofResult:
     """Decide exactly whether a given model computes ``claim`` (first difference if not);
     on the box ``domain`` (or the box in the model's metadata) if it uses relu."""
     start = time.perf_counter()
@@ -180,7 +205,8 @@ def check_model(model: Model, claim, variables=None, params=None,
     return ProofResult(t, model, verdict, trace, y, time.perf_counter() - start)
 
 
-def _claim_variables(claim, model: Model, params, limits: Limits):
+def _claim_variables(claim: TargetSource, model: Model, params: Names,
+                     limits: Limits) -> tuple[str, ...]:
     """Variables of a claim read against a model: the model's, then any others."""
     loose = make_target(claim, params=params, limits=limits)
     extra = [v for v in loose.variables if v not in model.variables]

@@ -4,12 +4,22 @@ from __future__ import annotations
 import json
 import time
 from fractions import Fraction
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, TypedDict, cast
 
 from . import api
 from .verify import verify_identity
 
-EXAMPLES = (
+if TYPE_CHECKING:
+    from .engine import Trace
+
+
+class _Options(TypedDict, total=False):
+    """Keyword arguments of :func:`exactformer.api.prove` an example sets."""
+
+    params: str
+
+
+EXAMPLES: tuple[tuple[str, _Options, str], ...] = (
     ("x**3 - 2*x + 1", {}, "one variable, degree 3"),
     ("3*x**2*y - y/7 + 2", {}, "two variables; note the exact 1/7"),
     ("x*y*z - x**2 + z**4/5", {}, "three variables, degree 4"),
@@ -43,7 +53,8 @@ def run_demo(json_output: bool = False,
 
     result = api.prove("3*x**2*y - y/7 + 2")
     say("\nInside 3*x**2*y - y/7 + 2: channel m of each token after each block")
-    model, trace = result.model, result.trace
+    # an identity proof (no box) always has its trace
+    model, trace = result.model, cast("Trace", result.trace)
     mons = [trace.value(model.depth, t, 2) for t in range(model.tokens)]
     say("  token " + " ".join(f"{str(m):>8}" for m in mons))
     say("  block")

@@ -26,7 +26,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
+from typing import Any, Sequence, cast
+
+from sympy.polys.rings import PolyElement
 
 from . import api
 from .engine.domains import polynomial_interval
@@ -71,7 +73,7 @@ class FloatErrorResult:
     def bound(self) -> Fraction:
         return self.forward.error + self.gap
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """The JSON object of ``float-error --json``."""
         v = self.exact.verdict
         obs = self.observed
@@ -111,7 +113,8 @@ class FloatErrorResult:
         }
 
 
-def claim_on_inputs(claim, model: Model, limits: Limits = DEFAULT_LIMITS) -> Target:
+def claim_on_inputs(claim: api.TargetSource, model: Model,
+                    limits: Limits = DEFAULT_LIMITS) -> Target:
     """The claim as a polynomial in the model's inputs (numeric coefficients only)."""
     t = make_target(claim, variables=list(model.variables), limits=limits)
     if t.params:
@@ -136,14 +139,14 @@ def _gap(exact: api.ProofResult, claim: Target, box: Box) -> Fraction:
     """sup_box |y_ref - p| <= the enclosure of the exact difference (0 when proved)."""
     if exact.proved:
         return Fraction(0)
-    y = exact.output_poly
+    y = cast(PolyElement, exact.output_poly)  # not None: the caller checked the trace
     ring = y.ring
     diff = y - ring.from_dict(lift(claim, tuple(str(s) for s in ring.symbols)))
     lo, hi = polynomial_interval(diff, box.intervals)
     return max(-lo, hi)
 
 
-def certify_float_error(ref: Model, claim, box: Box, precision: Precision,
+def certify_float_error(ref: Model, claim: api.TargetSource, box: Box, precision: Precision,
                         run: Model | None = None, observed_model: FloatModel | None = None,
                         samples: int = 2000, seed: int = 0,
                         limits: Limits = DEFAULT_LIMITS,
@@ -166,14 +169,15 @@ def certify_float_error(ref: Model, claim, box: Box, precision: Precision,
                        f"argument changes sign there): {exact.verdict.detail}; no float "
                        "error bound is certified")
     forward = forward_error_bound(ref, run, box, precision, deadline)
-    y = exact.output_poly
+    y = cast(PolyElement, exact.output_poly)  # not None when the trace is not
     if dict(forward.output.items()) != dict(y.items()):
         raise InternalContradiction("the float analysis and the exact engine computed "
                                     "different output polynomials")
     gap = _gap(exact, t, box)
     fm = observed_model if observed_model is not None else float_model_from_model(run)
     try:
-        obs = observed_error(fm, lambda p: claim_at(t, p),
+        # claim_at is never None here: t has numeric coefficients and the box's dimension
+        obs = observed_error(fm, lambda p: cast(Fraction, claim_at(t, p)),
                              sample_points(box, precision, samples, seed), precision)
     except ArithmeticError as exc:
         raise InternalContradiction(f"a sampled float run was not finite although overflow "

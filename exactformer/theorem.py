@@ -11,9 +11,11 @@ from __future__ import annotations
 import time
 from fractions import Fraction
 from dataclasses import dataclass, field, replace
+from typing import Any, Sequence
 
 import sympy
 from sympy import QQ
+from sympy.polys.rings import PolyElement
 
 from .constructions.tokens import monomial_tokens
 from .engine import BoxPolynomialDomain, PolynomialDomain, Trace, run
@@ -23,7 +25,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .model import Model, Readout
 from .model.ir import make_meta
 from .model.parameters import count_parameters
-from .poly.box import box_from_meta, parse_box
+from .poly.box import Box, box_from_meta, parse_box
 from .verify import EXACT_ON_BOX, Verdict
 from .verify.linear import verify_basis
 
@@ -47,7 +49,7 @@ class TheoremResult:
     model: Model
     verdict: Verdict
     seconds: float
-    trace: Trace = field(repr=False, default=None)
+    trace: Trace | None = field(repr=False, default=None)
 
     @property
     def statement(self) -> str:
@@ -65,7 +67,7 @@ class TheoremResult:
                 f"fixed blocks with readout = the {self.model.free_parameters} coefficients of p "
                 "output p(x) exactly, for all x")
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         m = self.model
         return {**self.verdict.to_json(), "statement": self.statement,
                 "dimension": self.dimension, "degree": self.degree,
@@ -76,7 +78,8 @@ class TheoremResult:
 
 
 def generic_model(d: int, n: int, construction: str = "masked",
-                  limits: Limits = DEFAULT_LIMITS, box=None) -> tuple[Model, dict]:
+                  limits: Limits = DEFAULT_LIMITS,
+                  box: Box | None = None) -> tuple[Model, dict[str, PolyElement]]:
     """The fixed blocks for (d, n) with readout c_alpha on each monomial's token, and
     the claim {symbol: x^alpha} the output must equal.
 
@@ -117,8 +120,8 @@ def generic_model(d: int, n: int, construction: str = "masked",
         ones = Target.from_terms(variables, {m: Fraction(int(c.numerator), int(c.denominator))
                                              for m, c in total.items()})
         skeleton = build_model(ones, construction, degree=n, limits=limits, box=box)
-    entries = {}
-    claim = {}
+    entries: dict[tuple[int, int], sympy.Symbol] = {}
+    claim: dict[str, PolyElement] = {}
     coef_entries = _coefficient_positions(skeleton, tokens.monomials)
     for alpha, pos in coef_entries.items():
         name = coefficient_name(alpha)
@@ -139,10 +142,11 @@ def _input_shift(model: Model) -> tuple[Fraction, ...]:
     return tuple(Fraction(v) for v in text.split(","))
 
 
-def _coefficient_positions(model: Model, monomials) -> dict[tuple[int, ...], tuple[int, int]]:
+def _coefficient_positions(model: Model, monomials: Sequence[tuple[int, ...]]
+                           ) -> dict[tuple[int, ...], tuple[int, int]]:
     """Where the construction put each coefficient: built from the all-ones target,
     every readout entry equal to 1 carries the coefficient of its token's monomial."""
-    out = {}
+    out: dict[tuple[int, ...], tuple[int, int]] = {}
     for t, c, v in model.readout.entries:
         if v == 1 and t < len(monomials):
             out[monomials[t]] = (t, c)
@@ -153,7 +157,7 @@ def _coefficient_positions(model: Model, monomials) -> dict[tuple[int, ...], tup
 
 def prove_theorem(d: int, n: int, construction: str = "masked",
                   limits: Limits = DEFAULT_LIMITS, timeout: float | None = None,
-                  domain=None) -> TheoremResult:
+                  domain: Box | str | None = None) -> TheoremResult:
     """Prove the generic (d, n) statement exactly, symbol by symbol (on the box of a
     relu construction, with a sign certificate for every relu argument)."""
     start = time.perf_counter()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from .common import (EXIT_PROVED, EXIT_REFUTED, UsageError, add_json_option,
                      add_polynomial_argument, add_timeout_option, limits_from_args,
@@ -34,20 +35,21 @@ def _degrees(text: str | None, top: int) -> list[int]:
     return out
 
 
-def cmd_approx(args) -> int:
+def cmd_approx(args: argparse.Namespace) -> int:
     from ..approx import approximate
     from ..approx.certify import decimal_up
     limits = limits_from_args(args)
     if args.degree < 0:
         raise UsageError("--degree must be non-negative")
     variables = args.vars.split(",") if args.vars else None
-    common = dict(domain=args.domain, variables=variables, bits=args.bits, budget=args.budget,
-                  bound_seconds=args.bound_seconds, order=args.order, samples=args.samples,
-                  limits=limits)
+    common: dict[str, Any] = dict(
+        domain=args.domain, variables=variables, bits=args.bits, budget=args.budget,
+        bound_seconds=args.bound_seconds, order=args.order, samples=args.samples,
+        limits=limits)
     result = approximate(args.expr, args.degree, **common)
     summary = result.summary()
     if args.plot:
-        rows = []
+        rows: list[tuple[Any, ...]] = []  # (degree, bound, sampled); below: text rows
         for n in _degrees(args.plot_degrees, args.degree):
             r = result if n == args.degree else approximate(args.expr, n, **common)
             rows.append((n, r.bound.value, r.sampled))
@@ -84,7 +86,7 @@ def cmd_approx(args) -> int:
     return EXIT_PROVED if result.verdict.holds else EXIT_REFUTED
 
 
-def _plot(rows, title: str, path: str) -> str:
+def _plot(rows: list[tuple[int, float, float]], title: str, path: str) -> str:
     """Draw error versus degree into ``path`` (".png" added when it has no suffix);
     returns the path written."""
     import matplotlib

@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from .. import checker
+from ..checker.check import check_file
 from .common import add_json_option, add_timeout_option, print_json
 
 
@@ -18,8 +18,8 @@ NAME = "check"
 EXAMPLES = ("exactformer check cert.json", "exactformer check cert.json --json")
 
 
-def cmd_check(args) -> int:
-    report = checker.check_file(args.certificate, timeout=args.timeout)
+def cmd_check(args: argparse.Namespace) -> int:
+    report = check_file(args.certificate, timeout=args.timeout)
     if args.json and report.code in (0, 1):  # decided: valid = the stated identity is proved
         print_json({**_shared_keys(report.details, args.certificate),
                     "message": report.message,

@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from typing import TYPE_CHECKING, Any
 
 from .. import api
 from ..errors import NotAPolynomial, NotExact
+from ..limits import Limits
 from ..model.parameters import parameters_line
 from ..verify.numerical import verify_numerically
 from ..verify.schwartz_zippel import verify_schwartz_zippel
@@ -18,6 +20,9 @@ from .common import (EXIT_PROVED, EXIT_REFUTED, UsageError, add_common_options,
                      deadline_of, fallback_applies, label_float_reading, limits_from_args,
                      load_model_file, loaded_summary, one_line, print_evidence, print_json,
                      read_input_file, report_numerical, report_probabilistic, verdict_line)
+
+if TYPE_CHECKING:
+    from ..formats.onnx.read import Graph
 
 
 
@@ -29,7 +34,7 @@ EXAMPLES = ('exactformer check-model m.json --claim "x**2 - y"',
             'exactformer check-model m.json --claim "sigmoid(x)" --rung mpmath')
 
 
-def cmd_check_model(args) -> int:
+def cmd_check_model(args: argparse.Namespace) -> int:
     if is_onnx_path(args.model):  # an ONNX graph: executed exactly, see formats/onnx
         return cmd_check_onnx(args)
     rung = getattr(args, "rung", "exact")
@@ -63,7 +68,7 @@ def cmd_check_model(args) -> int:
     return EXIT_PROVED if result.proved else EXIT_REFUTED
 
 
-def cmd_check_model_probabilistic(args) -> int:
+def cmd_check_model_probabilistic(args: argparse.Namespace) -> int:
     """``check-model FILE --claim TEXT --rung schwartz-zippel``: the claim is evaluated
     as a tree at each point, never expanded (it may be far too big to expand)."""
     check_probabilistic_args(args)
@@ -77,7 +82,7 @@ def cmd_check_model_probabilistic(args) -> int:
     return report_probabilistic(loaded_summary(args, model, reconstruction, start), result, args.json)
 
 
-def cmd_check_model_numerical(args, fallback_reason: str | None = None) -> int:
+def cmd_check_model_numerical(args: argparse.Namespace, fallback_reason: str | None = None) -> int:
     """``check-model FILE --claim TEXT --rung mpmath``: the claim may be any expression
     of exp, log, sqrt, sin, cos, tanh, sigmoid and the field operations."""
     check_numerical_args(args, fallback_reason)
@@ -96,7 +101,7 @@ def is_onnx_path(path: str) -> bool:
     return isinstance(path, str) and path.lower().endswith(".onnx")
 
 
-def cmd_check_onnx(args) -> int:
+def cmd_check_onnx(args: argparse.Namespace) -> int:
     """Decide the claim on an ONNX graph exactly (exit 0 proved, 1 refuted, 2, 3), or
     with ``--rung mpmath`` / ``--fallback mpmath`` by interval evaluation (exit 1 or 5)."""
     rung = getattr(args, "rung", "exact")
@@ -144,8 +149,8 @@ def cmd_check_onnx(args) -> int:
     return EXIT_PROVED if result.proved else EXIT_REFUTED
 
 
-def cmd_check_onnx_numerical(args, graph, data: bytes, limits,
-                             fallback_reason: str | None = None) -> int:
+def cmd_check_onnx_numerical(args: argparse.Namespace, graph: Graph, data: bytes,
+                             limits: Limits, fallback_reason: str | None = None) -> int:
     """``check-model FILE.onnx --rung mpmath``: the graph run in interval mode at exact
     rational points; the report, outcomes and exit codes of the mpmath rung."""
     from ..formats.onnx.numerical import batch_sizes, verify_graph_numerically
@@ -159,7 +164,7 @@ def cmd_check_onnx_numerical(args, graph, data: bytes, limits,
                                       max_denominator=max_denominator)
     reading = ("exact dyadic rationals" if max_denominator is None
                else f"rounded to denominators <= {max_denominator}")
-    summary = {"model": args.model, "claim": args.claim, "format": "onnx",
+    summary: dict[str, Any] = {"model": args.model, "claim": args.claim, "format": "onnx",
                "nodes": len(graph.nodes), "opset": graph.opset,
                "batch_sizes": list(batch_sizes(graph, limits)),
                "seconds": round(time.perf_counter() - start, 4)}

@@ -14,7 +14,7 @@ NAME = "demo"
 EXAMPLES = ("exactformer demo", "exactformer demo --json")
 
 
-def cmd_demo(args) -> int:
+def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(json_output=args.json, emit_json=print_json)
 
 

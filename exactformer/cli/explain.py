@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import cast
 
 from .. import api
 from ..poly import make_target
@@ -21,7 +22,7 @@ NAME = "explain"
 EXAMPLES = ('exactformer explain "x**2*y - 1/3" --html report.html',)
 
 
-def cmd_explain(args) -> int:
+def cmd_explain(args: argparse.Namespace) -> int:
     from ..teach import check_drawable, explain
     limits = limits_from_args(args)
     target = make_target(args.expr, variables=args.vars, params=args.params, limits=limits)
@@ -34,7 +35,9 @@ def cmd_explain(args) -> int:
     result = api.prove(target, construction=args.construction, domain=args.domain,
                        degree=args.degree, limits=limits, timeout=args.timeout)
     color = not args.json and sys.stdout.isatty()
-    report = explain(result, max_shown=args.max_tokens_shown, markdown=args.markdown,
+    # teach.ResultLike declares a Trace; ours is None after a box split or a counterexample
+    report = explain(result,  # type: ignore[arg-type]
+                     max_shown=args.max_tokens_shown, markdown=args.markdown,
                      html=args.html, color=color, plot_domain=plot_domain,
                      default_box=default_box)
     summary = result.summary()
@@ -48,7 +51,8 @@ def cmd_explain(args) -> int:
             if kind in report.written:
                 print(f"wrote {kind}: {report.written[kind]}")
         if report.written.get("figures"):
-            print(f"wrote {len(report.written['figures'])} figure(s) next to the Markdown")
+            figures = cast("list[str]", report.written["figures"])  # the SVG paths
+            print(f"wrote {len(figures)} figure(s) next to the Markdown")
         print(verdict_line(summary))
     return EXIT_PROVED if result.proved else EXIT_REFUTED
 

@@ -8,11 +8,16 @@ import argparse
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
-from .. import checker
+from ..checker.check import check_bytes
+from ..checker.reading import strict_loads
 from ..errors import CertificateError
 from ..formats.coq import coqc_command, export_coq, export_coq_masked, is_generic_masked
 from .common import add_json_option, add_timeout_option, output_file, print_json, read_input_file
+
+if TYPE_CHECKING:
+    from ..formats.certificate import Certificate
 
 
 
@@ -22,12 +27,13 @@ NAME = "export"
 EXAMPLES = ("exactformer export cert.json --coq proof.v",)
 
 
-def cmd_export(args) -> int:
-    report = checker.check_bytes(read_input_file(args.certificate, "certificate"))
+def cmd_export(args: argparse.Namespace) -> int:
+    report = check_bytes(read_input_file(args.certificate, "certificate"))
     if not report.valid:
         raise CertificateError(f"{args.certificate} does not check, so it is not exported: "
                                f"{report.message}")
-    cert = checker.strict_loads(read_input_file(args.certificate, "certificate"))
+    # a certificate object: it was checked just above
+    cert = cast("Certificate", strict_loads(read_input_file(args.certificate, "certificate")))
     generic = is_generic_masked(cert) and not args.unrolled
     # the certificate was checked just above
     text = export_coq_masked(cert, require_valid=False) if generic else export_coq(cert)

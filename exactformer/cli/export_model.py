@@ -23,7 +23,7 @@ EXAMPLES = ('exactformer export-model "x**2*y - 1/3" --numpy m.npz',
             'exactformer export-model "x**2*y - 1/3" --onnx m.onnx --dtype float32')
 
 
-def cmd_export_model(args) -> int:
+def cmd_export_model(args: argparse.Namespace) -> int:
     if not args.numpy and not args.torch and not args.onnx:
         raise UsageError("give --numpy FILE.npz, --torch FILE.pt and/or --onnx FILE.onnx")
     if args.dtype != "float64" and (args.numpy or args.torch):

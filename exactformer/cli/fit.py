@@ -18,7 +18,7 @@ NAME = "fit"
 EXAMPLES = ("exactformer fit data.csv --degree 3",)
 
 
-def cmd_fit(args) -> int:
+def cmd_fit(args: argparse.Namespace) -> int:
     from ..approx.fit import fit, load_csv
     limits = limits_from_args(args)
     method = "exact" if args.exact else "float" if args.float else "auto"

@@ -41,7 +41,7 @@ def _refuse_onnx(path: str) -> None:
                          "an exactformer JSON model or a float export (.npz, .pt)")
 
 
-def cmd_float_error(args) -> int:
+def cmd_float_error(args: argparse.Namespace) -> int:
     _refuse_onnx(args.model)
     precision = precision_named(args.precision)
     limits = limits_from_args(args)

@@ -31,7 +31,7 @@ EXAMPLES = ('exactformer prove "3*x**2*y - y/7 + 2"',
             "exactformer prove --file poly.txt --construction logdepth")
 
 
-def cmd_prove(args) -> int:
+def cmd_prove(args: argparse.Namespace) -> int:
     rung = getattr(args, "rung", "exact")
     if rung == "mpmath":
         return cmd_prove_numerical(args)
@@ -60,7 +60,7 @@ def cmd_prove(args) -> int:
     return EXIT_PROVED if result.proved else EXIT_REFUTED
 
 
-def cmd_prove_probabilistic(args) -> int:
+def cmd_prove_probabilistic(args: argparse.Namespace) -> int:
     """``prove EXPR --rung schwartz-zippel``: build as usual, decide by random points."""
     check_probabilistic_args(args)
     limits = limits_from_args(args)
@@ -72,7 +72,7 @@ def cmd_prove_probabilistic(args) -> int:
     return report_probabilistic(built_summary(target, model, start), result, args.json)
 
 
-def cmd_prove_numerical(args, fallback_reason: str | None = None) -> int:
+def cmd_prove_numerical(args: argparse.Namespace, fallback_reason: str | None = None) -> int:
     """``prove EXPR --rung mpmath``: build as usual, compare by interval evaluation."""
     check_numerical_args(args, fallback_reason)
     limits = limits_from_args(args)

@@ -20,7 +20,7 @@ EXAMPLES = ("exactformer theorem --dim 3 --degree 5 --certificate thm.json",
             "exactformer theorem --dim 1 --degree 10000 --construction logdepth --max-degree 10000")
 
 
-def cmd_theorem(args) -> int:
+def cmd_theorem(args: argparse.Namespace) -> int:
     limits = limits_from_args(args)
     result = prove_theorem(args.dim, args.degree, construction=args.construction,
                            limits=limits, timeout=args.timeout, domain=args.domain)

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from ..errors import LimitExceeded, ModelFormatError, ParseError
 from ..model import Attention, Block, Embedding, ExactMatrix, FeedForward, Mask, Model, Readout
 from ..model.ir import make_meta
-from .schema import (FLOAT_FORMAT, FloatBlock, FloatFFN, FloatModel, entry_names,
-                     parse_float_file)
+from .schema import (FLOAT_FORMAT, FloatBlock, FloatConfig, FloatFFN, FloatModel,
+                     entry_names, parse_float_file)
 
 MAX_FLOAT_ENTRIES = 50_000_000
 
@@ -71,8 +73,8 @@ def float_model_from_model(model: Model) -> FloatModel:
             f = b.ffn
             ffn = FloatFFN(f.activation, _frozen(_dense(f.w1)), _frozen(_dense(f.b1)[0]),
                            _frozen(_dense(f.w2)), _frozen(_dense(f.b2)[0]))
-        blocks.append(FloatBlock(att.activation, *(_frozen(_dense(w)) for w in
-                                                   (att.wq, att.wk, att.wv, att.wo)),
+        wq, wk, wv, wo = (_frozen(_dense(w)) for w in (att.wq, att.wk, att.wv, att.wo))
+        blocks.append(FloatBlock(att.activation, wq, wk, wv, wo,
                                  None if mask is None else _frozen(mask), ffn))
     R = np.zeros((N, D), dtype=np.float64)
     for t, c, v in model.readout.entries:
@@ -85,7 +87,7 @@ def float_model_from_model(model: Model) -> FloatModel:
     return parse_float_file(fm.config(), fm.arrays())  # the exporter writes what is read
 
 
-def arrays_from_model(model: Model) -> tuple[dict, dict[str, np.ndarray]]:
+def arrays_from_model(model: Model) -> tuple[FloatConfig, dict[str, np.ndarray]]:
     """(config, arrays): the model as float64 arrays of the standard shapes."""
     fm = float_model_from_model(model)
     return fm.config(), fm.arrays()
@@ -96,21 +98,23 @@ def arrays_from_model(model: Model) -> tuple[dict, dict[str, np.ndarray]]:
 RUN_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 
 
-def run_float(fm: FloatModel, X, dtype=np.float64) -> np.ndarray:
+def run_float(fm: FloatModel, X: ArrayLike, dtype: DTypeLike = np.float64) -> np.ndarray:
     """y for a batch of inputs X (shape (batch, d)), numerically (never a proof).
 
     ``dtype`` float64 (default) or float32: inputs and weights are converted to it first
     (numpy's round to nearest even) and every operation runs in it, as a user's float32
     run of the file would."""
-    dt = np.dtype(dtype)
+    dt: np.dtype[Any] = np.dtype(dtype)
     H = final_stream(fm, X, dt)
-    return np.einsum("bnd,nd->b", H, fm.readout.astype(dt, copy=False)) + dt.type(fm.bias)
+    y: np.ndarray = (np.einsum("bnd,nd->b", H, fm.readout.astype(dt, copy=False))
+                     + dt.type(fm.bias))
+    return y
 
 
-def final_stream(fm: FloatModel, X, dtype=np.float64) -> np.ndarray:
+def final_stream(fm: FloatModel, X: ArrayLike, dtype: DTypeLike = np.float64) -> np.ndarray:
     """The residual stream H_L (shape (batch, N, D)) after the last block, in ``dtype``
     (numerical only): the features a linear readout combines."""
-    dt = np.dtype(dtype)
+    dt: np.dtype[Any] = np.dtype(dtype)
     if dt not in RUN_DTYPES:
         raise ModelFormatError(f"the float forward pass runs in float64 or float32, not {dt}")
     X = np.atleast_2d(np.asarray(X, dtype=dt))
@@ -121,7 +125,7 @@ def final_stream(fm: FloatModel, X, dtype=np.float64) -> np.ndarray:
     def c(a: np.ndarray) -> np.ndarray:
         return a.astype(dt, copy=False)
 
-    H = c(fm.base)[None, :, :] + np.einsum("bi,ind->bnd", X, c(fm.coefficients))
+    H: np.ndarray = c(fm.base)[None, :, :] + np.einsum("bi,ind->bnd", X, c(fm.coefficients))
     for b in fm.blocks:
         S = (H @ c(b.wq)) @ np.swapaxes(H @ c(b.wk), 1, 2)
         V = H @ c(b.wv)
@@ -145,11 +149,13 @@ def final_stream(fm: FloatModel, X, dtype=np.float64) -> np.ndarray:
     return H
 
 
-def float_forward(config, arrays=None, X=None) -> np.ndarray:
+def float_forward(config: FloatModel | FloatConfig | dict[str, Any],
+                  arrays: dict[str, np.ndarray] | None = None,
+                  X: ArrayLike | None = None) -> np.ndarray:
     """y for a batch X, from a FloatModel or a (config, arrays) pair (parsed first, with
     the same rules as the reader)."""
     fm = config if isinstance(config, FloatModel) else parse_float_file(config, arrays)
-    return run_float(fm, X)
+    return run_float(fm, cast("ArrayLike", X))  # a None X reaches numpy, as it always did
 
 
 # ------------------------------------------------------------------ float -> exact
@@ -233,8 +239,8 @@ def model_from_float(fm: FloatModel, max_denominator: int | None = None
             f = b.ffn
             ffn = FeedForward(rd.matrix(f.w1), rd.matrix(f.b1), rd.matrix(f.w2),
                               rd.matrix(f.b2), f.activation)
-        blocks.append(Block(Attention(*(rd.matrix(w) for w in (b.wq, b.wk, b.wv, b.wo)),
-                                      b.activation, mask), ffn))
+        wq, wk, wv, wo = (rd.matrix(w) for w in (b.wq, b.wk, b.wv, b.wo))
+        blocks.append(Block(Attention(wq, wk, wv, wo, b.activation, mask), ffn))
     R = rd.matrix(fm.readout)
     bias = rd.rational(fm.bias) if fm.bias else Fraction(0)
     readout = Readout.from_dict(N, D, {(r, c): v for r, c, v in R.entries}, bias)
@@ -246,7 +252,7 @@ def model_from_float(fm: FloatModel, max_denominator: int | None = None
     return Model(embedding, tuple(blocks), readout, make_meta(meta)), reading
 
 
-def model_from_arrays(config: dict, arrays: dict[str, np.ndarray],
+def model_from_arrays(config: FloatConfig | dict[str, Any], arrays: dict[str, np.ndarray],
                       max_denominator: int | None = 10**6) -> Model:
     """The exact model a (config, arrays) pair means (parsed by the one float-file
     schema), read with :func:`model_from_float`. The default keeps the historical

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, TypeAlias, TypedDict
 
 import numpy as np
 
@@ -49,6 +50,30 @@ CONFIG_KEYS = ("blocks", "dtype", "format", "meta", "tokens", "variables", "widt
 BLOCK_KEYS = ("activation", "ffn", "mask")
 WEIGHT_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
 MAX_DIMENSION = 10**7  # tokens, width: far above any model a dense export can hold
+
+
+#: A shape pattern: known sizes (ints) and letters bound by the first array having them.
+ShapePattern: TypeAlias = "tuple[int | str, ...]"
+
+
+class BlockConfig(TypedDict):
+    """One entry of a float file's ``config["blocks"]``."""
+
+    activation: str
+    mask: bool
+    ffn: str | None
+
+
+class FloatConfig(TypedDict):
+    """A float file's config (the JSON object beside its arrays)."""
+
+    format: str
+    dtype: str
+    variables: list[str]
+    tokens: int
+    width: int
+    blocks: list[BlockConfig]
+    meta: dict[str, str]
 
 
 def _bad(entry: str, message: str) -> ModelFormatError:
@@ -90,7 +115,7 @@ class FloatModel:
     blocks: tuple[FloatBlock, ...]
     readout: np.ndarray
     bias: float
-    meta: dict = field(default_factory=dict)
+    meta: dict[str, str] = field(default_factory=dict)
 
     @property
     def tokens(self) -> int:
@@ -100,7 +125,7 @@ class FloatModel:
     def width(self) -> int:
         return int(self.base.shape[1])
 
-    def config(self) -> dict:
+    def config(self) -> FloatConfig:
         """The JSON config that describes this file (what an exporter writes)."""
         return {"format": FLOAT_FORMAT, "dtype": "float64", "variables": list(self.variables),
                 "tokens": self.tokens, "width": self.width,
@@ -124,12 +149,12 @@ class FloatModel:
         return out
 
 
-def block_entry_shapes(k: int, has_mask: bool, ffn: str | None) -> dict[str, tuple]:
+def block_entry_shapes(k: int, has_mask: bool, ffn: str | None) -> dict[str, ShapePattern]:
     """Entry name -> shape pattern of block k (ints are known sizes, letters are bound by
     the first array that has them: N, D global; h, v, H per block)."""
     p = f"blocks.{k}."
-    out = {p + "wq": ("D", "h"), p + "wk": ("D", "h"), p + "wv": ("D", "v"),
-           p + "wo": ("v", "D")}
+    out: dict[str, ShapePattern] = {p + "wq": ("D", "h"), p + "wk": ("D", "h"),
+                                    p + "wv": ("D", "v"), p + "wo": ("v", "D")}
     if has_mask:
         out[p + "mask"] = ("N", "N")
     if ffn is not None:
@@ -138,17 +163,18 @@ def block_entry_shapes(k: int, has_mask: bool, ffn: str | None) -> dict[str, tup
     return out
 
 
-def entry_names(config_blocks: list[dict], d: int) -> dict[str, tuple]:
+def entry_names(config_blocks: list[BlockConfig], d: int) -> dict[str, ShapePattern]:
     """Every entry a file with these (already validated) blocks has, with its shape
     pattern, in file order. This is the only place that says which arrays exist."""
-    out = {"embedding.base": ("N", "D"), "embedding.coefficients": (d, "N", "D")}
+    out: dict[str, ShapePattern] = {"embedding.base": ("N", "D"),
+                                    "embedding.coefficients": (d, "N", "D")}
     for k, item in enumerate(config_blocks):
         out.update(block_entry_shapes(k, item["mask"], item["ffn"]))
     out.update({"readout.weight": ("N", "D"), "readout.bias": ()})
     return out
 
 
-def _int(config: dict, key: str) -> int:
+def _int(config: dict[str, Any], key: str) -> int:
     value = config[key]
     if type(value) is not int or not 1 <= value <= MAX_DIMENSION:
         raise _bad(f"config.{key}", f"must be an integer in 1..{MAX_DIMENSION}, "
@@ -156,7 +182,7 @@ def _int(config: dict, key: str) -> int:
     return value
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     if isinstance(value, int) and value.bit_length() > 256:
         return f"an integer of {value.bit_length()} bits"
     try:
@@ -166,7 +192,8 @@ def _show(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _config(config) -> tuple[tuple[str, ...], int, int, list[dict], dict]:
+def _config(config: object) -> tuple[tuple[str, ...], int, int, list[BlockConfig],
+                                   dict[str, str]]:
     if not isinstance(config, dict):
         raise _bad("config", f"must be a JSON object, got {type(config).__name__}")
     keys = set(config)
@@ -232,7 +259,8 @@ def _check_box(text: str, d: int) -> None:
                                       f"file has {d} inputs")
 
 
-def _array(name: str, value, pattern: tuple, sizes: dict) -> np.ndarray:
+def _array(name: str, value: object, pattern: ShapePattern,
+           sizes: dict[str, int]) -> np.ndarray:
     if not isinstance(value, np.ndarray):
         raise _bad(name, f"is a {type(value).__name__}, not an array")
     is_mask = name.endswith(".mask")
@@ -249,8 +277,8 @@ def _array(name: str, value, pattern: tuple, sizes: dict) -> np.ndarray:
         if isinstance(want, str):
             want = sizes.setdefault(want, size)
         if size != want:
-            raise _bad(name, f"has shape {value.shape}, expected "
-                             f"{tuple(sizes.get(p, p) for p in pattern)}")
+            shown = tuple(sizes.get(p, p) if isinstance(p, str) else p for p in pattern)
+            raise _bad(name, f"has shape {value.shape}, expected {shown}")
     out = np.array(value, dtype=np.bool_ if is_mask else np.float64)  # a private copy
     if not is_mask and not np.all(np.isfinite(out)):
         raise _bad(name, "holds NaN or infinity")
@@ -258,7 +286,7 @@ def _array(name: str, value, pattern: tuple, sizes: dict) -> np.ndarray:
     return out
 
 
-def parse_float_file(config, arrays) -> FloatModel:
+def parse_float_file(config: object, arrays: object) -> FloatModel:
     """The :class:`FloatModel` a (config, arrays) pair means, or ModelFormatError naming
     the first entry that is missing, extra, or inconsistent with the config."""
     variables, N, D, blocks, meta = _config(config)
@@ -269,7 +297,7 @@ def parse_float_file(config, arrays) -> FloatModel:
         if name not in expected:
             raise _bad(_show(name) if not isinstance(name, str) else name,
                        _why_extra(name, blocks))
-    sizes: dict = {"N": N, "D": D}
+    sizes: dict[str, int] = {"N": N, "D": D}
     got: dict[str, np.ndarray] = {}
     for name, pattern in expected.items():
         if name not in arrays:
@@ -294,7 +322,7 @@ def parse_float_file(config, arrays) -> FloatModel:
 _BLOCK_ENTRY = re.compile(r"blocks\.(\d+)\.(.+)\Z", re.ASCII)
 
 
-def _why_extra(name, blocks: list[dict]) -> str:
+def _why_extra(name: object, blocks: list[BlockConfig]) -> str:
     m = _BLOCK_ENTRY.match(name) if isinstance(name, str) else None
     if m and int(m.group(1)[:8]) < len(blocks):
         k, rest = int(m.group(1)), m.group(2)
@@ -308,7 +336,7 @@ def _why_extra(name, blocks: list[dict]) -> str:
     return "not an entry of a float file"
 
 
-def _why_missing(name: str, blocks: list[dict]) -> str:
+def _why_missing(name: str, blocks: list[BlockConfig]) -> str:
     m = _BLOCK_ENTRY.match(name)
     if m and m.group(2) == "mask":
         return f" but config.blocks[{m.group(1)}].mask is true"

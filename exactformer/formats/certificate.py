@@ -27,16 +27,30 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence, TypeAlias, cast
 
 from .. import checker
+from ..checker.check import EXACT_ON_BOX, check_certificate, claim_text
+from ..checker.errors import Malformed, TimeLimit
+from ..checker.reading import (CERTIFICATE_FORMAT, HASH_FIELD, canonical_bytes, content_hash,
+                               strict_loads)
 from ..errors import CertificateError
 from ..model import Model
 from .model_json import model_to_json
 from ..poly import graded_monomials
 from ..poly.target import lift
 
-FORMAT = checker.CERTIFICATE_FORMAT
+if TYPE_CHECKING:
+    from ..api import ProofResult
+    from ..engine import Trace
+    from ..theorem import TheoremResult
+    from ..verify import Verdict
+
+FORMAT = CERTIFICATE_FORMAT
+
+#: A certificate as JSON data (format, kind, model, target, claim, verdict, rung, trace,
+#: optional box / theorem, sha256).
+Certificate: TypeAlias = dict[str, Any]
 
 
 #: Target terms are written with dense exponent lists [e_1, ..., e_k] while those hold
@@ -46,12 +60,12 @@ FORMAT = checker.CERTIFICATE_FORMAT
 DENSE_EXPONENTS = 10_000
 
 
-def _exponents_json(m: Sequence[int], dense: bool) -> list:
+def _exponents_json(m: Sequence[int], dense: bool) -> list[int] | list[list[int]]:
     """One monomial's exponents, dense or as sparse [index, exponent] pairs."""
     return list(m) if dense else [[i, e] for i, e in enumerate(m) if e]
 
 
-def _terms_json(poly: dict) -> list:
+def _terms_json(poly: Mapping[tuple[int, ...], Any]) -> list[list[Any]]:
     """{exponents: rational} as the canonical sorted list [[exponents], "p/q"]."""
     terms = {tuple(int(e) for e in m): Fraction(int(c.numerator), int(c.denominator))
              for m, c in poly.items() if c}
@@ -60,13 +74,13 @@ def _terms_json(poly: dict) -> list:
     return [[_exponents_json(m, dense), str(c)] for m, c in sorted(terms.items())]
 
 
-def _trace_json(trace) -> list:
+def _trace_json(trace: Trace) -> list[dict[str, Any]]:
     """Per layer k = 0..L, the entries of H_k that differ from H_{k-1} (all non-zero
     entries of H_0), as exact polynomials in the model's variables."""
-    out = []
-    previous = None
+    out: list[dict[str, Any]] = []
+    previous: list[list[Any]] | None = None
     for k, H in enumerate(trace.residuals):
-        entries = []
+        entries: list[list[Any]] = []
         for t, row in enumerate(H):
             for c, p in enumerate(row):
                 before = previous[t][c] if previous is not None else None
@@ -77,10 +91,10 @@ def _trace_json(trace) -> list:
     return out
 
 
-def _box_json(model: Model, verdict) -> list | None:
+def _box_json(model: Model, verdict: Verdict) -> list[list[str]] | None:
     """The box the proof used (relu decided by sign certificates), else None: the one
     the verdict's evidence names, or the one the model records."""
-    if verdict.rung != checker.EXACT_ON_BOX:
+    if verdict.rung != EXACT_ON_BOX:
         return None
     text = dict(verdict.evidence).get("box") or model.info.get("box")
     if not text:
@@ -98,17 +112,18 @@ def _shift(model: Model) -> list[Fraction]:
     return [Fraction(v) for v in text.split(",")]
 
 
-def _finish(cert: dict, verify: bool) -> dict:
-    cert[checker.HASH_FIELD] = checker.content_hash(cert)
+def _finish(cert: Certificate, verify: bool) -> Certificate:
+    cert[HASH_FIELD] = content_hash(cert)
     if verify:
-        report = checker.check_certificate(cert)
+        report = check_certificate(cert)
         if not report.valid:
             raise CertificateError("the independent checker cannot confirm this certificate, so "
                                    f"none is written: {report.message}")
     return cert
 
 
-def certificate_from_proof(result, trace: bool = False, verify: bool = True) -> dict:
+def certificate_from_proof(result: ProofResult, trace: bool = False,
+                           verify: bool = True) -> Certificate:
     """The identity certificate of a proved :class:`~exactformer.api.ProofResult`."""
     if not result.verdict.holds:
         raise CertificateError("only a proved result has a certificate "
@@ -124,13 +139,13 @@ def certificate_from_proof(result, trace: bool = False, verify: bool = True) -> 
                                f"model's {list(model.variables)}")
     gens = tuple(target.variables) + tuple(target.params)
     box = _box_json(model, result.verdict)
-    cert = {
+    cert: Certificate = {
         "format": FORMAT,
         "kind": "identity",
         "model": model_to_json(model),
         "target": {"variables": list(target.variables), "params": list(target.params),
                    "terms": _terms_json(lift(target, gens))},
-        "claim": checker.claim_text("identity", box=box),
+        "claim": claim_text("identity", box=box),
         "verdict": "proved",
         "rung": result.verdict.rung,
         "trace": _trace_json(_full_trace(result)) if trace else None,
@@ -140,7 +155,7 @@ def certificate_from_proof(result, trace: bool = False, verify: bool = True) -> 
     return _finish(cert, verify)
 
 
-def _full_trace(result):
+def _full_trace(result: ProofResult | TheoremResult) -> Trace:
     """A recorded trace (every residual stream) of the result's model."""
     tr = result.trace
     if tr is not None and len(tr.residuals) == result.model.depth + 1:
@@ -150,7 +165,7 @@ def _full_trace(result):
 
 
 def theorem_target(d: int, n: int, variables: Sequence[str],
-                   shift: Sequence[Fraction] | None = None) -> dict:
+                   shift: Sequence[Fraction] | None = None) -> dict[str, Any]:
     """The generic polynomial sum_alpha c_alpha (x - shift)^alpha (|alpha| <= n; shift 0
     by default) as target JSON (terms in the order of their dense exponent tuples,
     never built: x part first, then the symbol c_alpha, later symbols first)."""
@@ -158,15 +173,16 @@ def theorem_target(d: int, n: int, variables: Sequence[str],
     monomials = graded_monomials(d, n)
     params = [coefficient_name(a) for a in monomials]
     shift = [Fraction(0)] * d if shift is None else [Fraction(v) for v in shift]
-    rows = []
+    rows: list[tuple[tuple[int, ...], int, Fraction]] = []
     for i, alpha in enumerate(monomials):
         for m, c in checker._shifted_power(tuple(alpha), shift).items():
             rows.append((tuple(int(e) for e in m), -i, Fraction(c)))
     rows.sort()
     nvars = d + len(params)
     dense = len(rows) * nvars <= DENSE_EXPONENTS
-    terms = []
+    terms: list[list[Any]] = []
     for m, i, c in rows:
+        exps: list[Any]
         if dense:
             exps = list(m) + [0] * len(params)
             exps[d - i] = 1
@@ -176,25 +192,26 @@ def theorem_target(d: int, n: int, variables: Sequence[str],
     return {"variables": list(variables), "params": params, "terms": terms}
 
 
-def certificate_from_theorem(result, trace: bool = False, verify: bool = True) -> dict:
+def certificate_from_theorem(result: TheoremResult, trace: bool = False,
+                             verify: bool = True) -> Certificate:
     """The theorem certificate of a proved :class:`~exactformer.theorem.TheoremResult`."""
     if not result.verdict.holds:
         raise CertificateError("only a proved theorem has a certificate "
                                f"(this one is {result.verdict.verdict})")
     model = result.model
     d, n = result.dimension, result.degree
-    theorem = {"dimension": d, "degree": n}
+    theorem: dict[str, Any] = {"dimension": d, "degree": n}
     shift = _shift(model)
     if any(shift):
         theorem["shift"] = [str(v) for v in shift]
     box = _box_json(model, result.verdict)
-    cert = {
+    cert: Certificate = {
         "format": FORMAT,
         "kind": "theorem",
         "theorem": theorem,
         "model": model_to_json(model),
         "target": theorem_target(d, n, model.variables, shift),
-        "claim": checker.claim_text("theorem", theorem, box),
+        "claim": claim_text("theorem", theorem, box),
         "verdict": "proved",
         "rung": result.verdict.rung,
         "trace": _trace_json(_full_trace(result)) if trace else None,
@@ -204,20 +221,21 @@ def certificate_from_theorem(result, trace: bool = False, verify: bool = True) -
     return _finish(cert, verify)
 
 
-def certificate_for(result, trace: bool = False, verify: bool = True) -> dict:
+def certificate_for(result: ProofResult | TheoremResult, trace: bool = False,
+                    verify: bool = True) -> Certificate:
     """A certificate for a ProofResult or a TheoremResult."""
     if hasattr(result, "dimension") and hasattr(result, "statement"):
-        return certificate_from_theorem(result, trace, verify)
+        return certificate_from_theorem(cast("TheoremResult", result), trace, verify)
     return certificate_from_proof(result, trace, verify)
 
 
-def dumps(cert: dict) -> str:
+def dumps(cert: Certificate) -> str:
     """The certificate file's text: canonical JSON and a newline (byte-for-byte
     deterministic for the same proof)."""
-    return checker.canonical_bytes(cert).decode("ascii") + "\n"
+    return canonical_bytes(cert).decode("ascii") + "\n"
 
 
-def write_certificate(cert: dict, path: str | Path) -> None:
+def write_certificate(cert: Certificate, path: str | Path) -> None:
     """Write ``cert`` canonically to ``path``."""
     try:
         Path(path).write_text(dumps(cert), encoding="ascii")
@@ -226,12 +244,12 @@ def write_certificate(cert: dict, path: str | Path) -> None:
                                f"{exc.strerror}") from None
 
 
-def load_certificate(data: bytes | str) -> dict:
+def load_certificate(data: bytes | str) -> Any:
     """Parse certificate text strictly (the checker's reader); CertificateError if not JSON."""
     try:
-        return checker.strict_loads(data)
-    except checker.Malformed as exc:
+        return strict_loads(data)
+    except Malformed as exc:
         raise CertificateError(str(exc)) from None
-    except checker.TimeLimit as exc:
+    except TimeLimit as exc:
         from ..errors import LimitExceeded
         raise LimitExceeded(str(exc)) from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from fractions import Fraction
-from typing import Any
+from typing import Any, NoReturn, TypedDict, cast
 
 import sympy
 
@@ -22,22 +22,29 @@ from ..model.matrix import ExactMatrix, Mask
 MODEL_FORMAT = "exactformer-model/1"
 
 
+class MatrixJSON(TypedDict):
+    """A sparse exact matrix: its shape and [row, col, "p/q"] entries."""
+
+    shape: list[int]
+    entries: list[list[int | str]]
+
+
 def fraction_text(value: Fraction) -> str:
     return str(value)
 
 
-def coefficient_text(value) -> str:
+def coefficient_text(value: Fraction | sympy.Expr) -> str:
     if isinstance(value, Fraction):
         return str(value)
-    return sympy.sstr(value, order="lex")
+    return cast(str, sympy.sstr(value, order="lex"))
 
 
-def matrix_to_json(m: ExactMatrix) -> dict:
+def matrix_to_json(m: ExactMatrix) -> MatrixJSON:
     return {"shape": [m.rows, m.cols],
             "entries": [[r, c, fraction_text(v)] for r, c, v in m.entries]}
 
 
-def model_to_json(model: Model) -> dict:
+def model_to_json(model: Model) -> dict[str, Any]:
     """The model as plain JSON data (deterministic: sorted, exact strings)."""
     blocks = []
     for b in model.blocks:
@@ -87,18 +94,18 @@ def strict_json_loads(text: str | bytes, what: str = "JSON",
     if len(text) > max_bytes:
         raise ModelFormatError(f"{what} is larger than {max_bytes} bytes")
 
-    def pairs(items):
-        out = {}
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
         for k, v in items:
             if k in out:
                 raise ModelFormatError(f"{what} has the key {k!r} twice")
             out[k] = v
         return out
 
-    def bad_constant(name):
+    def bad_constant(name: str) -> NoReturn:
         raise ModelFormatError(f"{what} contains {name}, which is not an exact number")
 
-    def bounded_int(digits):  # int() refuses > 4300 digits with a bare ValueError
+    def bounded_int(digits: str) -> int:  # int() refuses > 4300 digits with a bare ValueError
         if len(digits) > MAX_NUMBER_DIGITS:
             raise ModelFormatError(f"{what} contains an integer with {len(digits)} digits, "
                                    f"more than {MAX_NUMBER_DIGITS}")
@@ -114,7 +121,7 @@ def strict_json_loads(text: str | bytes, what: str = "JSON",
                                f"column {exc.colno}") from None
 
 
-def _want(obj, key: str, kind, where: str):
+def _want(obj: object, key: str, kind: type, where: str) -> Any:
     if not isinstance(obj, dict):
         raise ModelFormatError(f"{where} must be an object")
     if key not in obj:
@@ -128,7 +135,7 @@ def _want(obj, key: str, kind, where: str):
     return value
 
 
-def _only(obj: dict, keys: set, where: str):
+def _only(obj: dict[Any, Any], keys: set[str], where: str) -> None:
     extra = sorted(set(obj) - keys)
     if extra:
         raise ModelFormatError(f"{where} has unknown field {extra[0]!r}")
@@ -167,7 +174,7 @@ def exact_number(text: str, where: str) -> Fraction | None:
         return None
 
 
-def _rational(text, where: str) -> Fraction:
+def _rational(text: object, where: str) -> Fraction:
     if isinstance(text, bool) or not isinstance(text, (str, int)):
         raise ModelFormatError(f"{where} must be an exact rational string like \"3/7\", "
                                f"got {json.dumps(text)[:40]}")
@@ -181,7 +188,8 @@ def _rational(text, where: str) -> Fraction:
     return value
 
 
-def matrix_from_json(obj, where: str, shape: tuple[int, int] | None = None) -> ExactMatrix:
+def matrix_from_json(obj: object, where: str,
+                     shape: tuple[int, int] | None = None) -> ExactMatrix:
     _only(obj if isinstance(obj, dict) else {}, {"shape", "entries"}, where)
     dims = _want(obj, "shape", list, where)
     if len(dims) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0
@@ -189,7 +197,7 @@ def matrix_from_json(obj, where: str, shape: tuple[int, int] | None = None) -> E
         raise ModelFormatError(f"{where}.shape must be two non-negative integers")
     if shape is not None and tuple(dims) != shape:
         raise ModelFormatError(f"{where} has shape {tuple(dims)}, expected {shape}")
-    values = {}
+    values: dict[tuple[int, int], Fraction] = {}
     for i, e in enumerate(_want(obj, "entries", list, where)):
         if not (isinstance(e, list) and len(e) == 3 and all(
                 isinstance(v, int) and not isinstance(v, bool) for v in e[:2])):
@@ -204,7 +212,7 @@ def matrix_from_json(obj, where: str, shape: tuple[int, int] | None = None) -> E
     return ExactMatrix.from_dict(dims[0], dims[1], values)
 
 
-def model_from_json(data, limits: Limits = DEFAULT_LIMITS) -> Model:
+def model_from_json(data: object, limits: Limits = DEFAULT_LIMITS) -> Model:
     """Rebuild a Model from :func:`model_to_json` data, validating everything."""
     try:
         return _model_from_json(data, limits)
@@ -216,7 +224,7 @@ def model_from_json(data, limits: Limits = DEFAULT_LIMITS) -> Model:
         raise ModelFormatError(f"model is malformed: {exc}") from None
 
 
-def _model_from_json(data, limits: Limits) -> Model:
+def _model_from_json(data: object, limits: Limits) -> Model:
     where = "model"
     if not isinstance(data, dict):
         raise ModelFormatError("model must be a JSON object")
@@ -271,9 +279,12 @@ def _model_from_json(data, limits: Limits) -> Model:
             f = b["ffn"]
             _only(f if isinstance(f, dict) else {}, {"w1", "b1", "w2", "b2", "activation"},
                   f"{bw}.ffn")
-            ffn = FeedForward(*(matrix_from_json(_want(f, key, dict, f"{bw}.ffn"), f"{bw}.ffn.{key}")
-                                for key in ("w1", "b1", "w2", "b2")),
-                              activation=_want(f, "activation", str, f"{bw}.ffn"))
+            # the activation is checked before the matrices are read, as it always was
+            ffn_activation = _want(f, "activation", str, f"{bw}.ffn")
+            w1, b1, w2, b2 = (matrix_from_json(_want(f, key, dict, f"{bw}.ffn"),
+                                               f"{bw}.ffn.{key}")
+                              for key in ("w1", "b1", "w2", "b2"))
+            ffn = FeedForward(w1, b1, w2, b2, activation=ffn_activation)
             _cells(n, ffn.w1.cols, f"{bw}.ffn hidden size", limits)
         blocks.append(Block(Attention(mats["wq"], mats["wk"], mats["wv"], mats["wo"],
                                       activation, mask), ffn))
@@ -282,7 +293,7 @@ def _model_from_json(data, limits: Limits) -> Model:
     dims = _want(ro, "shape", list, "model.readout")
     if dims != [n, w]:
         raise ModelFormatError(f"readout shape {dims} differs from [{n}, {w}]")
-    values = {}
+    values: dict[tuple[int, int], Fraction | sympy.Expr] = {}
     for i, e in enumerate(_want(ro, "entries", list, "model.readout")):
         if not (isinstance(e, list) and len(e) == 3 and all(
                 isinstance(v, int) and not isinstance(v, bool) for v in e[:2])
@@ -309,7 +320,7 @@ def _cells(tokens: int, size: int, where: str, limits: Limits) -> None:
                             f"the limit {limits.max_cells}")
 
 
-def _coefficient(text, where: str, limits: Limits):
+def _coefficient(text: object, where: str, limits: Limits) -> Fraction | sympy.Expr:
     if not isinstance(text, str):
         raise ModelFormatError(f"{where} must be a string")
     if len(text) <= 5000:

@@ -7,20 +7,24 @@ from __future__ import annotations
 import io
 import json
 import math
+import os
 import struct
+from typing import Any
 
 import numpy as np
 
 from ..errors import ModelFormatError
 from ..floats.forward import arrays_from_model
-from ..floats.schema import FloatModel, parse_float_file
+from ..floats.schema import FloatConfig, FloatModel, parse_float_file
 from ..model import Model
 from .zip_archive import _ZIP_ERRORS, _one_line, open_zip
 
-def save_npz(model: Model, path) -> dict:
+def save_npz(model: Model, path: str | os.PathLike[str]) -> FloatConfig:
     """Write the float64 export as .npz (config as JSON text under ``__config__``)."""
     config, arrays = arrays_from_model(model)
-    np.savez(path, __config__=np.array(json.dumps(config, sort_keys=True)), **arrays)
+    # numpy's stub types **kwds like its allow_pickle flag; here they are the entries
+    np.savez(path, __config__=np.array(json.dumps(config, sort_keys=True)),
+             **arrays)  # type: ignore[arg-type]
     return config
 
 
@@ -55,7 +59,7 @@ def _read_npy(raw: bytes, name: str) -> np.ndarray:
     return a.reshape(shape, order="F" if fortran else "C").copy()
 
 
-def load_npz(data: bytes) -> tuple[dict, dict[str, np.ndarray]]:
+def load_npz(data: bytes) -> tuple[Any, dict[str, np.ndarray]]:
     """(config, arrays) from the bytes of an .npz export, unvalidated (see
     :func:`read_npz`). Only float/bool/text arrays are read; no pickles are loaded."""
     zf = open_zip(data, "the .npz file")

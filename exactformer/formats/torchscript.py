@@ -19,36 +19,44 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import warnings
+from types import ModuleType
+from typing import IO, Any, Mapping, TypeAlias, cast
 
 import numpy as np
 
 from ..errors import ExactformerError, ModelFormatError
 from .zip_archive import open_zip
-from ..floats.schema import FloatModel, parse_float_file
+from ..floats.schema import FloatConfig, FloatModel, parse_float_file
 
 try:
     import torch
     from torch import nn
 except ImportError:  # pragma: no cover - exercised only without the extra
-    torch = None
-    nn = None
+    torch = None  # type: ignore[assignment]  # the extra is absent: require_torch says so
+    nn = None  # type: ignore[assignment]
+
+#: A float file given as its validated description or as a config (with its arrays).
+FloatSource: TypeAlias = "FloatModel | FloatConfig | dict[str, Any]"
+#: Where torch writes: a path or a binary file object.
+FileLike: TypeAlias = "str | os.PathLike[str] | IO[bytes]"
 
 TORCH_FORMAT = "exactformer-torch/1"
 TORCH_KEYS = ("config", "format", "shapes", "state_dict")
 
 
-def require_torch():
+def require_torch() -> ModuleType:
     if torch is None:
         raise ExactformerError("torch is not installed: pip install 'exactformer[torch]'")
     return torch
 
 
-def _shapes(fm: FloatModel) -> list[dict]:
-    out = []
+def _shapes(fm: FloatModel) -> list[dict[str, int]]:
+    out: list[dict[str, int]] = []
     for b in fm.blocks:
-        s = {"head": int(b.wq.shape[1]), "value": int(b.wv.shape[1])}
+        s: dict[str, int] = {"head": int(b.wq.shape[1]), "value": int(b.wv.shape[1])}
         if b.ffn is not None:
             s["hidden"] = int(b.ffn.w1.shape[1])
         out.append(s)
@@ -61,9 +69,9 @@ if torch is not None:
         """H <- H + phi_M(Q K^T) V Wo ; H <- H + sigma(H W1 + b1) W2 + b2."""
 
         def __init__(self, width: int, head: int, value: int, activation: str,
-                     tokens: int, has_mask: bool, ffn: str | None, hidden: int = 0):
+                     tokens: int, has_mask: bool, ffn: str | None, hidden: int = 0) -> None:
             super().__init__()
-            kw = {"bias": False, "dtype": torch.float64}
+            kw: dict[str, Any] = {"bias": False, "dtype": torch.float64}
             self.q = nn.Linear(width, head, **kw)
             self.k = nn.Linear(width, head, **kw)
             self.v = nn.Linear(width, value, **kw)
@@ -78,7 +86,7 @@ if torch is not None:
                 self.ffn1 = nn.Linear(width, hidden, dtype=torch.float64)
                 self.ffn2 = nn.Linear(hidden, width, dtype=torch.float64)
 
-        def forward(self, H):
+        def forward(self, H: torch.Tensor) -> torch.Tensor:
             S = self.q(H) @ self.k(H).transpose(-1, -2)
             allowed = (torch.ones_like(S, dtype=torch.bool) if self.mask is None
                        else self.mask.expand_as(S))
@@ -102,7 +110,7 @@ if torch is not None:
         """Embedding H0 = B + sum_i x_i A_i, the blocks, and the linear readout, with
         the structure of one float-file description."""
 
-        def __init__(self, fm: FloatModel):
+        def __init__(self, fm: FloatModel) -> None:
             super().__init__()
             N, D, d = fm.tokens, fm.width, len(fm.variables)
             self.config = fm.config()
@@ -115,15 +123,20 @@ if torch is not None:
             self.register_buffer("readout", torch.zeros(N, D, dtype=torch.float64))
             self.register_buffer("readout_bias", torch.zeros((), dtype=torch.float64))
 
-        def forward(self, x):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
             """x: (batch, d) -> y: (batch,)."""
-            H = self.base + torch.einsum("bi,ind->bnd", x.to(self.base.dtype), self.coefficients)
+            # (cast: nn.Module's attribute lookup types buffers as Tensor | Module)
+            H = cast(torch.Tensor, self.base) + torch.einsum(
+                "bi,ind->bnd", x.to(cast(torch.Tensor, self.base).dtype), self.coefficients)
             for block in self.blocks:
                 H = block(H)
-            return (H * self.readout).sum(dim=(-1, -2)) + self.readout_bias
+            y: torch.Tensor = ((H * cast(torch.Tensor, self.readout)).sum(dim=(-1, -2))
+                               + cast(torch.Tensor, self.readout_bias))
+            return y
 
 
-def torch_module(config, arrays=None):
+def torch_module(config: FloatSource,
+                 arrays: Mapping[str, np.ndarray] | None = None) -> ExactformerTorch:
     """The nn.Module for a float file: a FloatModel, or (config, arrays) parsed first."""
     require_torch()
     fm = config if isinstance(config, FloatModel) else parse_float_file(config, arrays)
@@ -154,12 +167,12 @@ def _entry(key: str) -> tuple[str, bool]:
                            "float file")
 
 
-def state_dict_from_arrays(arrays: dict) -> dict:
+def state_dict_from_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, torch.Tensor]:
     """Float-file arrays -> the module's state_dict (weights transposed as nn.Linear
     stores them); the inverse of :func:`arrays_from_state_dict`."""
     static = {name: key for key, (name, _) in _STATIC.items()}
     block = {name: (key, t) for key, (name, t) in _BLOCK.items()}
-    out = {}
+    out: dict[str, torch.Tensor] = {}
     for name, a in arrays.items():
         m = re.match(r"(blocks\.\d+\.)(.+)\Z", name)
         key, transposed = ((m.group(1) + block[m.group(2)][0], block[m.group(2)][1]) if m
@@ -168,11 +181,11 @@ def state_dict_from_arrays(arrays: dict) -> dict:
     return out
 
 
-def arrays_from_state_dict(state) -> dict[str, np.ndarray]:
+def arrays_from_state_dict(state: object) -> dict[str, np.ndarray]:
     """A state_dict -> float-file arrays, unvalidated (parse them with the schema)."""
     if not isinstance(state, dict):
         raise ModelFormatError("torch export: state_dict is not a mapping")
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for key, value in state.items():
         name, transposed = _entry(key)
         if not isinstance(value, torch.Tensor):
@@ -189,17 +202,18 @@ def arrays_from_state_dict(state) -> dict[str, np.ndarray]:
     return out
 
 
-def module_arrays(module) -> dict:
+def module_arrays(module: nn.Module) -> dict[str, np.ndarray]:
     """The module's current weights as float-file arrays (inverse of torch_module)."""
     return arrays_from_state_dict(module.state_dict())
 
 
-def module_float_model(module) -> FloatModel:
+def module_float_model(module: nn.Module) -> FloatModel:
     """The float-file description of a module's current weights (validated)."""
     return parse_float_file(module.config, module_arrays(module))
 
 
-def save_torch(config, arrays, path) -> None:
+def save_torch(config: FloatSource, arrays: Mapping[str, np.ndarray] | None,
+               path: FileLike) -> None:
     """torch.save({format, config, shapes, state_dict}): loadable with weights_only=True."""
     require_torch()
     fm = config if isinstance(config, FloatModel) else parse_float_file(config, arrays)
@@ -212,18 +226,20 @@ def save_torch(config, arrays, path) -> None:
 TORCHSCRIPT_CONFIG = "exactformer-float.json"
 
 
-def _traced(fm: FloatModel):
+def _traced(fm: FloatModel) -> torch.jit.ScriptModule:
     """The TorchScript trace of the module of ``fm`` (deterministic: same description,
     same code)."""
     example = torch.zeros(2, len(fm.variables), dtype=torch.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return torch.jit.trace(torch_module(fm).train(False), example, check_trace=False)
+        traced: torch.jit.ScriptModule = torch.jit.trace(  # type: ignore[no-untyped-call]
+            torch_module(fm).train(False), example, check_trace=False)  # (torch: untyped)
+        return traced
 
 
-def _codes(module) -> dict:
+def _codes(module: nn.Module) -> dict[str, str | None]:
     """The TorchScript source of every submodule, by name."""
-    out = {}
+    out: dict[str, str | None] = {}
     for name, sub in module.named_modules():
         try:
             out[name] = str(sub.code)
@@ -232,7 +248,8 @@ def _codes(module) -> dict:
     return out
 
 
-def save_torchscript(config, arrays, path) -> None:
+def save_torchscript(config: FloatSource, arrays: Mapping[str, np.ndarray] | None,
+                     path: FileLike) -> None:
     """torch.jit.save of the traced module (x: (batch, d) float64 -> y: (batch,)), with
     {format, config, shapes} as the extra file :data:`TORCHSCRIPT_CONFIG`. Loading it
     needs torch only: ``torch.jit.load(path)(x)``."""
@@ -259,7 +276,8 @@ def _read_torchscript(data: bytes) -> FloatModel:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            module = torch.jit.load(io.BytesIO(data), map_location="cpu", _extra_files=extra)
+            module = torch.jit.load(  # type: ignore[no-untyped-call]  # (torch: untyped)
+                io.BytesIO(data), map_location="cpu", _extra_files=extra)
         obj = json.loads(extra[TORCHSCRIPT_CONFIG])
         state = dict(module.state_dict())
     except Exception as exc:  # torch raises many types for a bad archive
@@ -303,14 +321,15 @@ def read_torch(data: bytes) -> FloatModel:
     return fm
 
 
-def _plain(shapes) -> bool:
+def _plain(shapes: object) -> bool:
     """A list of {str: int} objects (so comparing it cannot call into tensors)."""
     return isinstance(shapes, list) and all(
         isinstance(s, dict) and all(isinstance(k, str) and type(v) is int
                                     for k, v in s.items()) for s in shapes)
 
 
-def load_torch(source):
+def load_torch(source: bytes | bytearray | IO[bytes] | str | os.PathLike[str]
+               ) -> ExactformerTorch:
     """The nn.Module saved by :func:`save_torch` (path, file object or bytes)."""
     require_torch()
     if isinstance(source, (bytes, bytearray)):

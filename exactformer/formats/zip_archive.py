@@ -41,6 +41,6 @@ def open_zip(data: bytes, what: str) -> zipfile.ZipFile:
     return zf
 
 
-def _one_line(exc) -> str:
+def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 120 else text[:117] + "..."

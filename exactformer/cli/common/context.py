@@ -2,8 +2,10 @@
 progress bar (on a terminal only)."""
 from __future__ import annotations
 
+import argparse
 import signal
 from contextlib import contextmanager
+from types import FrameType
 from typing import Iterator
 
 from ...errors import LimitExceeded
@@ -13,7 +15,7 @@ from .options import MAX_TIMEOUT
 
 
 @contextmanager
-def time_limit(seconds: float | None):
+def time_limit(seconds: float | None) -> Iterator[None]:
     """Raise LimitExceeded after ``seconds`` of wall-clock time (main thread, Unix)."""
     if seconds is not None and not 0 <= seconds <= MAX_TIMEOUT:  # negative, NaN, huge
         raise UsageError(f"--timeout must be a number of seconds in [0, {MAX_TIMEOUT}], "
@@ -22,7 +24,7 @@ def time_limit(seconds: float | None):
         yield
         return
 
-    def on_alarm(signum, frame):
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
         raise LimitExceeded(f"time limit of {seconds:g} s reached (use --timeout to change it)")
 
     old = signal.signal(signal.SIGALRM, on_alarm)
@@ -35,7 +37,7 @@ def time_limit(seconds: float | None):
 
 
 @contextmanager
-def command_context(args) -> Iterator[None]:
+def command_context(args: argparse.Namespace) -> Iterator[None]:
     """Around every command: the --backend choice (if the command has one) and a
     block progress bar on stderr when it is a terminal and a run lasts over 1 s."""
     from ...engine.backends import using_backend

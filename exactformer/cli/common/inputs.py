@@ -21,7 +21,7 @@ from .options import file_kind
 _TEXT_INPUTS = (("expr", "expr_file", "polynomial"), ("claim", "claim_file", "claim"))
 
 
-def resolve_text_inputs(args) -> None:
+def resolve_text_inputs(args: argparse.Namespace) -> None:
     """Replace "-" by stdin and --file/--claim-file PATH by the file's text, bounded by
     --max-input-chars (UTF-8, at most 4 bytes a character, is read, then decoded)."""
     limit = getattr(args, "max_input_chars", None) or DEFAULT_LIMITS.max_input_chars

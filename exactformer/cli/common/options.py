@@ -8,6 +8,7 @@ import os
 import re
 import stat
 from dataclasses import replace
+from typing import Callable, NoReturn
 
 from ...limits import DEFAULT_LIMITS, Limits
 from .codes import UsageError
@@ -17,7 +18,7 @@ from .codes import UsageError
 class ArgumentParser(argparse.ArgumentParser):
     """argparse, with a usage error raised as :class:`UsageError` (one line, exit 2)."""
 
-    def error(self, message):  # one clear line, exit 2, no usage dump
+    def error(self, message: str) -> NoReturn:  # one clear line, exit 2, no usage dump
         raise UsageError(message)
 
 
@@ -47,7 +48,7 @@ def _quote(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "...")
 
 
-def bounded_int(lo: int, hi: int, hi_text: str | None = None):
+def bounded_int(lo: int, hi: int, hi_text: str | None = None) -> Callable[[str], int]:
     """argparse type: an integer in [lo, hi], written in decimal (no float, no 1e9).
 
     >>> bounded_int(1, 10)("7")
@@ -105,7 +106,7 @@ def file_kind(mode: int) -> str | None:
             else "not a regular file")
 
 
-def output_file(suffix: str | None = None):
+def output_file(suffix: str | None = None) -> Callable[[str], str]:
     """argparse type for a file to write: refuse an empty name and an existing
     directory, FIFO or socket (opening a FIFO for writing waits for a reader forever).
     ``suffix``: the writer appends it to a name without it, so that name is checked."""
@@ -133,8 +134,8 @@ def add_timeout_option(p: argparse.ArgumentParser) -> None:
                         "0: no limit; exit 3 when hit)")
 
 
-def limits_from_args(args) -> Limits:
-    changes = {}
+def limits_from_args(args: argparse.Namespace) -> Limits:
+    changes: dict[str, int] = {}
     for name in ("max_degree", "max_terms", "max_tokens", "max_digits", "max_input_chars",
                  "max_cells"):
         value = getattr(args, name, None)

@@ -2,13 +2,18 @@
 rows; the verdict line, the evidence, and how float weights were read."""
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, TextIO
 
 from ...model.parameters import parameters_line
 from .codes import UsageError
+
+if TYPE_CHECKING:
+    from ...api import ProofResult
+    from ...theorem import TheoremResult
 
 
 
@@ -49,7 +54,7 @@ def emit_json(obj: dict[str, Any], code: int) -> None:
     print(json.dumps({**obj, "exit_code": code}, sort_keys=True))
 
 
-def print_summary(summary: dict, stream=None) -> None:
+def print_summary(summary: dict[str, Any], stream: TextIO | None = None) -> None:
     stream = stream or sys.stdout
     rows = [
         ("target", summary["target"]),
@@ -71,7 +76,7 @@ def print_summary(summary: dict, stream=None) -> None:
         print(f"note         {summary['note']}", file=stream)
 
 
-def verdict_line(summary: dict) -> str:
+def verdict_line(summary: dict[str, Any]) -> str:
     line = f"{summary['verdict'].upper()} ({summary['rung']})"
     diff = summary.get("difference")
     if diff:
@@ -80,13 +85,14 @@ def verdict_line(summary: dict) -> str:
     return line
 
 
-def print_evidence(summary: dict, stream=None) -> None:
+def print_evidence(summary: dict[str, Any], stream: TextIO | None = None) -> None:
     """The verdict's evidence (box, sign certificates, softmax weights, counterexample)."""
     for key, value in summary.get("evidence", {}).items():
         print(f"  {key}: {value}", file=stream or sys.stdout)
 
 
-def label_float_reading(summary: dict, reconstruction: str | None, args) -> None:
+def label_float_reading(summary: dict[str, Any], reconstruction: str | None,
+                        args: argparse.Namespace) -> None:
     """Say in the summary how a float file was read; a rounded reading is labelled."""
     if not reconstruction:
         return
@@ -99,7 +105,8 @@ def label_float_reading(summary: dict, reconstruction: str | None, args) -> None
                                     "not the floats stored in the file")
 
 
-def write_certificate_option(args, result, summary: dict) -> None:
+def write_certificate_option(args: argparse.Namespace, result: ProofResult | TheoremResult,
+                             summary: dict[str, Any]) -> None:
     """Write the certificate asked for with --certificate (proved results only)."""
     path = getattr(args, "certificate", None)
     if path is None:

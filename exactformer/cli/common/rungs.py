@@ -12,6 +12,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ... import api
 from ...errors import NotAPolynomial, NotExact
@@ -22,6 +23,13 @@ from ...verify.schwartz_zippel import DEFAULT_POINTS as SZ_POINTS
 from .codes import EXIT_NUMERICAL, EXIT_REFUTED, UsageError
 from .options import bounded_int
 from .output import label_float_reading, print_json, print_summary
+
+if TYPE_CHECKING:
+    from ...limits import Limits
+    from ...model import Model
+    from ...poly import Target
+    from ...verify.numerical import NumericalResult
+    from ...verify.schwartz_zippel import SchwartzZippelResult
 
 
 
@@ -58,7 +66,7 @@ def add_rung_options(p: argparse.ArgumentParser) -> None:
                    help="exact polynomial backend (default auto: flint when installed and useful)")
 
 
-def check_exact_rung_options(args) -> None:
+def check_exact_rung_options(args: argparse.Namespace) -> None:
     """--points, --seed and --dps belong to the sampling rungs: on the exact rung (with
     no --fallback) they would be silently ignored, so they are refused."""
     if getattr(args, "fallback", None):
@@ -69,14 +77,14 @@ def check_exact_rung_options(args) -> None:
                          "--fallback mpmath), not to the exact rung")
 
 
-def fallback_applies(args, exc: Exception) -> bool:
+def fallback_applies(args: argparse.Namespace, exc: Exception) -> bool:
     """True when --fallback mpmath is asked for and ``exc`` says the exact rungs cannot
     decide (not a malformed input, not a limit)."""
     return getattr(args, "fallback", None) == "mpmath" and isinstance(exc, (NotExact,
                                                                             NotAPolynomial))
 
 
-def check_probabilistic_args(args) -> None:
+def check_probabilistic_args(args: argparse.Namespace) -> None:
     if getattr(args, "fallback", None):
         raise UsageError("--fallback mpmath goes with the exact rung (it is tried first); "
                          "it cannot be combined with --rung schwartz-zippel")
@@ -92,7 +100,8 @@ def check_probabilistic_args(args) -> None:
         raise UsageError("--dps is for the mpmath rung, not --rung schwartz-zippel")
 
 
-def report_probabilistic(summary: dict, result, as_json: bool) -> int:
+def report_probabilistic(summary: dict[str, Any], result: SchwartzZippelResult,
+                         as_json: bool) -> int:
     summary.update(result.to_json())
     if as_json:
         print_json(summary)
@@ -111,7 +120,7 @@ def report_probabilistic(summary: dict, result, as_json: bool) -> int:
     return EXIT_NUMERICAL if result.holds else EXIT_REFUTED
 
 
-def build_from_args(args, limits):
+def build_from_args(args: argparse.Namespace, limits: Limits) -> tuple[Target, Model]:
     """(target, model) of ``prove EXPR`` for the sampling rungs; --save-model written."""
     from ...poly import make_target
     target = make_target(args.expr, variables=args.vars, params=args.params, limits=limits)
@@ -123,7 +132,7 @@ def build_from_args(args, limits):
     return target, model
 
 
-def built_summary(target, model, start: float) -> dict:
+def built_summary(target: Target, model: Model, start: float) -> dict[str, Any]:
     """The figures ``prove`` reports for a target and the model built for it."""
     return {"target": str(target.as_expr()), "variables": list(target.variables),
             "dimension": target.dimension, "degree": target.degree,
@@ -134,10 +143,11 @@ def built_summary(target, model, start: float) -> dict:
             "seconds": round(time.perf_counter() - start, 4)}
 
 
-def loaded_summary(args, model, reconstruction, start: float) -> dict:
+def loaded_summary(args: argparse.Namespace, model: Model, reconstruction: str | None,
+                   start: float) -> dict[str, Any]:
     """The figures ``check-model`` reports for a model file on a sampling rung (and, as
     text, its model and parameter lines)."""
-    summary = {"model": args.model, "claim": args.claim,
+    summary: dict[str, Any] = {"model": args.model, "claim": args.claim,
                "parameters": count_parameters(model).to_json(),
                "seconds": round(time.perf_counter() - start, 4)}
     label_float_reading(summary, reconstruction, args)
@@ -147,7 +157,7 @@ def loaded_summary(args, model, reconstruction, start: float) -> dict:
     return summary
 
 
-def check_numerical_args(args, fallback_reason: str | None) -> None:
+def check_numerical_args(args: argparse.Namespace, fallback_reason: str | None) -> None:
     if fallback_reason is None and (getattr(args, "certificate", None)
                                     or getattr(args, "trace", False)):
         raise UsageError("--certificate records exact proofs only; it cannot be used with "
@@ -158,11 +168,12 @@ def check_numerical_args(args, fallback_reason: str | None) -> None:
         args.dps = DEFAULT_DPS
 
 
-def deadline_of(args) -> float | None:
+def deadline_of(args: argparse.Namespace) -> float | None:
     return time.monotonic() + args.timeout if getattr(args, "timeout", None) else None
 
 
-def report_numerical(summary: dict, result, args, fallback_reason: str | None) -> int:
+def report_numerical(summary: dict[str, Any], result: NumericalResult, args: argparse.Namespace,
+                     fallback_reason: str | None) -> int:
     """Print the result of the mpmath rung (text or one JSON object); exit 1 or 5."""
     summary.update(result.to_json())
     if fallback_reason is not None:

@@ -40,10 +40,17 @@ from __future__ import annotations
 from fractions import Fraction
 from math import comb
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 from ... import checker
-from .unrolled import _comment_safe
+from ...checker.check import check_certificate
+from ...checker.errors import Malformed, TimeLimit
+from ...checker.reading import Model as _CheckedModel
+from .unrolled import Rational, SparseRows, _comment_safe
 from ...errors import CertificateError
+
+if TYPE_CHECKING:
+    from ..certificate import Certificate
 
 #: proofs/coq in a source checkout (None when the package runs without it)
 COQ_DIR = Path(__file__).resolve().parents[1] / "proofs" / "coq"
@@ -58,21 +65,21 @@ def coqc_command(out: str) -> str:
             f"-R {where} {LOGICAL_PATH} {out}")
 
 
-def _shifted(shift) -> bool:
+def _shifted(shift: Any) -> bool:  # the raw JSON of a certificate's shift
     try:
         return bool(shift) and any(Fraction(str(v)) for v in shift)
     except (ValueError, TypeError, ZeroDivisionError):
         return True  # not a plain shift of zeros: not this route
 
 
-def is_generic_masked(cert: dict) -> bool:
+def is_generic_masked(cert: Certificate) -> bool:
     """Whether the certificate is construction A in a form this module states: the
     theorem, or one polynomial with a concrete readout (:func:`masked_dimensions`),
     whose embedding and blocks are exactly exactformer's construction A for its (d, n)
     (:func:`_is_construction_a`). Coq decides that again, by computation; checking it
     here first means a certificate that is valid but not construction A is exported
     unrolled, never as a file that cannot compile."""
-    model = cert.get("model")
+    model: Any = cert.get("model")  # raw JSON, checked below
     meta = model.get("meta") if isinstance(model, dict) else None
     if not (isinstance(meta, dict) and meta.get("construction") == "masked"):
         return False
@@ -91,7 +98,7 @@ def is_generic_masked(cert: dict) -> bool:
                                                               int(degree))
 
 
-def _is_construction_a(cert: dict, d: int, n: int) -> bool:
+def _is_construction_a(cert: Certificate, d: int, n: int) -> bool:
     """The certificate's embedding and blocks equal those construction A builds for
     (d, n) (the readout is the route's own business)."""
     from ...errors import ExactformerError
@@ -107,7 +114,7 @@ def _is_construction_a(cert: dict, d: int, n: int) -> bool:
             and tuple(model.blocks) == tuple(reference.blocks))
 
 
-def masked_dimensions(cert: dict) -> tuple[int, int] | None:
+def masked_dimensions(cert: Certificate) -> tuple[int, int] | None:
     """(d, n) of an identity certificate of construction A that the generic route
     can state, else None: no box, no input shift, no parameters, every readout entry
     and the bias a plain rational (no symbol), and C(n + d, d) tokens of width 3.
@@ -115,7 +122,7 @@ def masked_dimensions(cert: dict) -> tuple[int, int] | None:
     if cert.get("kind") != "identity" or cert.get("box") is not None:
         return None
     try:
-        model = checker._Model(cert["model"])
+        model = _CheckedModel(cert["model"])
         target = cert["target"]
         if target.get("params") or _shifted(model.meta.get("input_shift", "").split(",")
                                              if model.meta.get("input_shift") else None):
@@ -124,7 +131,7 @@ def masked_dimensions(cert: dict) -> tuple[int, int] | None:
         if not (degree.isdigit() and len(degree) <= 6):
             return None
         n = int(degree)
-    except (checker.Malformed, checker.TimeLimit, KeyError, TypeError, AttributeError):
+    except (Malformed, TimeLimit, KeyError, TypeError, AttributeError):
         return None
     if any(set(form) - {()} for _, _, form in model.readout) or set(model.bias) - {()}:
         return None
@@ -133,7 +140,7 @@ def masked_dimensions(cert: dict) -> tuple[int, int] | None:
     return d, n
 
 
-def _int_text(v: Fraction, where: str) -> str:
+def _int_text(v: Rational, where: str) -> str:
     if v.denominator != 1:
         raise CertificateError(f"{where} is {v}, not an integer: the generic Coq route "
                                "states integer weights only (use --unrolled)")
@@ -141,7 +148,7 @@ def _int_text(v: Fraction, where: str) -> str:
     return f"z {k}" if k >= 0 else f"zn {-k - 1}"
 
 
-def _dense(by_row: dict, rows: int, cols: int, where: str) -> str:
+def _dense(by_row: SparseRows, rows: int, cols: int, where: str) -> str:
     lines = []
     for r in range(rows):
         entries = dict(by_row.get(r, []))
@@ -151,7 +158,7 @@ def _dense(by_row: dict, rows: int, cols: int, where: str) -> str:
     return "[:: " + ";\n     ".join(lines) + "]" if lines else "[::]"
 
 
-def _nats(values) -> str:
+def _nats(values: Sequence[object]) -> str:
     return "[:: " + "; ".join(str(v) for v in values) + "]" if values else "[::]"
 
 
@@ -160,7 +167,7 @@ def _code(v: Fraction) -> str:
     return f"q ({v.numerator}) {v.denominator}"
 
 
-def _data_text(model, d: int, readout: list) -> list:
+def _data_text(model: _CheckedModel, d: int, readout: list[str]) -> list[str]:
     """The lines of ``Definition cert_data : model_data := ...``: the model's embedding,
     blocks and the given readout entries as data; CertificateError where a block or
     weight is outside the data format."""
@@ -175,9 +182,9 @@ def _data_text(model, d: int, readout: list) -> list:
                                    "(use --unrolled)")
         # the checker lists the mask as (query, allowed keys) rows
         pairs = [f"({t}, {j})" for t, keys in b["mask"] for j in keys]
-        mats = [_dense(b[m], rows, cols, f"block {k} {m}") for m, rows, cols in
-                (("wq", w, b["h"]), ("wk", w, b["h"]), ("wv", w, b["hv"]),
-                 ("wo", b["hv"], w))]
+        weights: tuple[tuple[Literal["wq", "wk", "wv", "wo"], int, int], ...] = (
+            ("wq", w, b["h"]), ("wk", w, b["h"]), ("wv", w, b["hv"]), ("wo", b["hv"], w))
+        mats = [_dense(b[m], rows, cols, f"block {k} {m}") for m, rows, cols in weights]
         blocks.append(f"BlockData {b['h']} {b['hv']}\n    " + "\n    ".join(mats)
                       + "\n    " + ("[:: " + "; ".join(pairs) + "]" if pairs else "[::]"))
     base = _dense(model.base, N, w, "embedding base")
@@ -193,7 +200,7 @@ def _data_text(model, d: int, readout: list) -> list:
     ]
 
 
-def _imports() -> list:
+def _imports() -> list[str]:
     return [
         "From mathcomp Require Import ssreflect ssrfun ssrbool eqtype ssrnat seq path choice.",
         "From mathcomp Require Import fintype finfun tuple bigop ssralg ssrint zmodp matrix.",
@@ -204,17 +211,17 @@ def _imports() -> list:
     ]
 
 
-def export_coq_masked(cert: dict, require_valid: bool = True) -> str:
+def export_coq_masked(cert: Certificate, require_valid: bool = True) -> str:
     """The Coq (.v) text of the instance; CertificateError if the certificate does
     not check (unless ``require_valid`` is False, used to show that Coq itself
     rejects a tampered one) or cannot be stated in the data format."""
     if require_valid:
-        report = checker.check_certificate(cert)
+        report = check_certificate(cert)
         if not report.valid:
             raise CertificateError(f"certificate does not check: {report.message}")
     if cert.get("kind") == "identity":
         return _export_identity(cert)
-    model = checker._Model(cert["model"])
+    model = _CheckedModel(cert["model"])
     theorem = cert["theorem"]
     d, n = int(theorem["dimension"]), int(theorem["degree"])
     variables = list(model.variables)
@@ -223,7 +230,7 @@ def export_coq_masked(cert: dict, require_valid: bool = True) -> str:
                                "variables")
     # coefficient symbol -> its monomial, read off the target sum_alpha c_alpha x^alpha
     params = list(cert["target"]["params"])
-    alpha_of: dict = {}
+    alpha_of: dict[str, list[int]] = {}
     # dense or sparse exponents over (variables, params), read as the checker reads them
     for exps, coef in checker._poly_terms(cert["target"]["terms"], d + len(params),
                                           "target.terms").items():
@@ -231,7 +238,7 @@ def export_coq_masked(cert: dict, require_valid: bool = True) -> str:
         if Fraction(str(coef)) != 1 or sorted(ps) != [0] * (len(ps) - 1) + [1]:
             raise CertificateError("the target is not sum_alpha c_alpha x^alpha term by term")
         alpha_of[params[ps.index(1)]] = xs
-    readout = []
+    readout: list[str] = []
     for t, c, form in sorted(model.readout, key=lambda e: (e[0], e[1])):
         items = list(form.items())
         if not (len(items) == 1 and items[0][1] == 1 and len(items[0][0]) == 1
@@ -273,7 +280,7 @@ def export_coq_masked(cert: dict, require_valid: bool = True) -> str:
     return "\n".join(lines)
 
 
-def _export_identity(cert: dict) -> str:
+def _export_identity(cert: Certificate) -> str:
     """The instance for one polynomial (see the module docstring)."""
     dims = masked_dimensions(cert)
     if dims is None:
@@ -281,7 +288,7 @@ def _export_identity(cert: dict) -> str:
                                "concrete rational readout and no input shift, the only one "
                                "the generic route states (use --unrolled)")
     d, n = dims
-    model = checker._Model(cert["model"])
+    model = _CheckedModel(cert["model"])
     readout = [f"({t}, {c}, {_code(form.get((), Fraction(0)))})"
                for t, c, form in sorted(model.readout, key=lambda e: (e[0], e[1]))]
     # dense or sparse exponents, read by the checker (which has already accepted them)

@@ -26,9 +26,20 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import TYPE_CHECKING, Mapping, Sequence, TypeAlias
 
 from ... import checker
+from ...checker.check import check_certificate
+from ...checker.reading import Model as _CheckedModel
 from ...errors import CertificateError
+
+if TYPE_CHECKING:
+    from ..certificate import Certificate
+
+#: A rational as the checker holds it (an int when integral).
+Rational: TypeAlias = "Fraction | int"
+#: A sparse matrix as the checker reads it: {row: [(col, rational), ...]}.
+SparseRows: TypeAlias = "Mapping[int, Sequence[tuple[int, Rational]]]"
 
 
 def _comment_safe(name: str) -> str:
@@ -44,7 +55,7 @@ def _ident(prefix: str, name: str) -> str:
     return prefix + re.sub(r"[^A-Za-z0-9_]", "_", name).strip("_")
 
 
-def _const(c: Fraction) -> str:
+def _const(c: Rational) -> str:
     if c.denominator == 1:
         return f"({c.numerator})" if c < 0 else str(c.numerator)
     return f"({c.numerator}/{c.denominator})"
@@ -53,10 +64,10 @@ def _const(c: Fraction) -> str:
 class _Lin:
     """Builds sums sum_i coef_i * term_i as Coq text, dropping zeros and unit factors."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.parts: list[str] = []
 
-    def add(self, term: str | None, coef: Fraction = Fraction(1)) -> None:
+    def add(self, term: str | None, coef: Rational = Fraction(1)) -> None:
         if not coef or term == "0":
             return
         if term is None:
@@ -70,13 +81,13 @@ class _Lin:
         return " + ".join(self.parts) if self.parts else "0"
 
 
-def export_coq(cert: dict) -> str:
+def export_coq(cert: Certificate) -> str:
     """The Coq (.v) text proving the certificate's identity; CertificateError if the
     certificate is invalid or uses a non-polynomial activation."""
-    report = checker.check_certificate(cert)
+    report = check_certificate(cert)
     if not report.valid:
         raise CertificateError(f"certificate does not check: {report.message}")
-    model = checker._Model(cert["model"])
+    model = _CheckedModel(cert["model"])
     for k, b in enumerate(model.blocks, 1):
         if b["activation"] == "softmax" and b["mask"] is not None and \
                 all(len(keys) <= 1 for _, keys in b["mask"]):
@@ -113,19 +124,19 @@ def export_coq(cert: dict) -> str:
     n, w = model.tokens, model.width
     # embedding: H0 = B + sum_i x_i A_i
     H = [["0"] * w for _ in range(n)]
-    emb: dict = {}
+    emb: dict[tuple[int, int], _Lin] = {}
     for r, entries in model.base.items():
         for c, v in entries:
             emb.setdefault((r, c), _Lin()).add(None, v)
-    for i, a in enumerate(model.coefficients):
-        for r, entries in a.items():
+    for i, coefficient in enumerate(model.coefficients):
+        for r, entries in coefficient.items():
             for c, v in entries:
                 emb.setdefault((r, c), _Lin()).add(vnames[variables[i]], v)
     lines.append("(* embedding: H0 = B + sum_i x_i A_i *)")
     for (r, c) in sorted(emb):
         H[r][c] = define(f"h0_t{r}_c{c}", emb[(r, c)].text())
 
-    def row_times(row: list, weights: dict, cols: int) -> list:
+    def row_times(row: Sequence[str], weights: SparseRows, cols: int) -> list[str]:
         out = [_Lin() for _ in range(cols)]
         for r, entries in weights.items():
             if row[r] == "0":
@@ -140,7 +151,8 @@ def export_coq(cert: dict) -> str:
         rows = (b["mask"]  # the checker's (query, keys) rows with at least one key
                 if b["mask"] is not None else [(t, everyone) for t in range(n)])
         needed = sorted({j for _, keys in rows for j in keys})
-        K, V = {}, {}
+        K: dict[int, list[str]] = {}
+        V: dict[int, list[str]] = {}
         for j in needed:
             K[j] = [x if x == "0" else define(f"k{k}_t{j}_{i}", x)
                     for i, x in enumerate(row_times(H[j], b["wk"], b["h"]))]
@@ -150,7 +162,7 @@ def export_coq(cert: dict) -> str:
         for t, keys in rows:
             q = [x if x == "0" else define(f"q{k}_t{t}_{i}", x)
                  for i, x in enumerate(row_times(H[t], b["wq"], b["h"]))]
-            head = [_Lin() for _ in range(b["hv"])]
+            head_out = [_Lin() for _ in range(b["hv"])]
             for j in keys:
                 s = _Lin()
                 for qi, ki in zip(q, K[j]):
@@ -166,8 +178,8 @@ def export_coq(cert: dict) -> str:
                     uses_softmax = True
                 for c, vc in enumerate(V[j]):
                     if vc != "0":
-                        head[c].add(f"{sname} * {vc}")
-            a = [h.text() for h in head]
+                        head_out[c].add(f"{sname} * {vc}")
+            a = [h.text() for h in head_out]
             if all(x == "0" for x in a):
                 continue
             a = [x if x == "0" else define(f"a{k}_t{t}_{i}", x) for i, x in enumerate(a)]
@@ -183,7 +195,7 @@ def export_coq(cert: dict) -> str:
             new = [list(r) for r in H]
             for t in range(n):
                 z = row_times(H[t], f["w1"], f["hidden"])
-                sq = []
+                sq: list[str] = []
                 for c, zc in enumerate(z):
                     lin = _Lin()
                     if zc != "0":
@@ -205,21 +217,21 @@ def export_coq(cert: dict) -> str:
                         new[t][c] = define(f"f{k}_t{t}_c{c}", body)
             H = new
 
-    def form_text(form: dict) -> str:
+    def form_text(form: Mapping[tuple[tuple[str, int], ...], Rational]) -> str:
         lin = _Lin()
         for m, c in sorted(form.items()):
             term = " * ".join(pnames[name] if e == 1 else f"{pnames[name]}^{e}" for name, e in m)
             lin.add(term or None, c)
         return lin.text()
 
-    out = _Lin()
+    output = _Lin()
     for t, c, form in model.readout:
         if H[t][c] != "0":
-            out.add(f"({form_text(form)}) * {H[t][c]}")
+            output.add(f"({form_text(form)}) * {H[t][c]}")
     bias = form_text(model.bias)
     if bias != "0":
-        out.add(f"({bias})")
-    define("model_output", out.text(), "readout: y = sum R[t,c] H_L[t,c] + r0")
+        output.add(f"({bias})")
+    define("model_output", output.text(), "readout: y = sum R[t,c] H_L[t,c] + r0")
 
     gens = [vnames[v] for v in variables] + [pnames[p] for p in params]
     target = _Lin()

@@ -24,10 +24,15 @@ output row r is the B = 1 output at x_r, which the exact check compares with p.
 """
 from __future__ import annotations
 
+from typing import Callable, NoReturn
+
 import numpy as np
 
 from ...errors import NotExact
 from .read import Graph, Node
+
+#: The tensors of one run, by name.
+Values = dict[str, np.ndarray]
 
 #: Operations acting entry by entry (with multidirectional broadcasting).
 ELEMENTWISE = frozenset(
@@ -41,21 +46,21 @@ SHAPE_CHECKED = frozenset("Transpose Reshape Flatten Squeeze Unsqueeze Expand".s
 REDUCTIONS = frozenset("ReduceSum ReduceMean ReduceMax ReduceMin ReduceProd".split())
 
 
-def _refuse(node: Node, why: str) -> None:
+def _refuse(node: Node, why: str) -> NoReturn:
     raise NotExact(f"{node.label}: {why}; the graph is not decided for every batch size "
                    "(only graphs that treat every row alike, whatever the batch size, are)")
 
 
-def _axis(value, rank: int) -> int:
+def _axis(value: int, rank: int) -> int:
     value = int(value)
     return value + rank if value < 0 else value
 
 
-def _const(values: dict, name: str):
+def _const(values: Values, name: str) -> np.ndarray | None:
     return None if not name else values.get(name)
 
 
-def _ints(a) -> list[int] | None:
+def _ints(a: object) -> list[int] | None:
     if a is None:
         return None
     try:
@@ -64,7 +69,8 @@ def _ints(a) -> list[int] | None:
         return None
 
 
-def check_batch_uniform(graph: Graph, one: dict, two: dict, batch_free) -> None:
+def check_batch_uniform(graph: Graph, one: Values, two: Values,
+                        batch_free: Callable[[object], bool]) -> None:
     """Raise NotExact unless the runs ``one`` (B = 1) and ``two`` (B = 2) of ``graph``
     (tensor name -> value) show a batch-uniform graph (module docstring).
     ``batch_free(value)`` says whether a value does not depend on the input."""
@@ -101,7 +107,7 @@ def check_batch_uniform(graph: Graph, one: dict, two: dict, batch_free) -> None:
             _check_node(graph, node, batched, one)
 
 
-def _same(a, b) -> bool:
+def _same(a: object, b: object) -> bool:
     a, b = np.asarray(a), np.asarray(b)
     if a.shape != b.shape:
         return False
@@ -110,13 +116,13 @@ def _same(a, b) -> bool:
     return bool(np.array_equal(a, b))
 
 
-def _check_node(graph: Graph, node: Node, batched: list[str], values: dict) -> None:
+def _check_node(graph: Graph, node: Node, batched: list[str], values: Values) -> None:
     """The operation, applied to a batch-carrying input, treats axis 0 as a batch."""
     op, attrs, opset = node.op, node.attributes, graph.opset
     first = node.inputs[0] if node.inputs else ""
     rank = np.asarray(values[batched[0]]).ndim
 
-    def axes_input(index: int, attr: str):
+    def axes_input(index: int, attr: str) -> list[int] | None:
         if attr in attrs:
             return _ints(attrs[attr])
         if len(node.inputs) > index and node.inputs[index]:

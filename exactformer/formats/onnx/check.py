@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
 import sympy
@@ -21,7 +22,7 @@ from sympy.polys.rings import PolyRing
 
 from ...errors import LimitExceeded, ParseError
 from ...limits import DEFAULT_LIMITS, Limits
-from ...poly import make_target
+from ...poly import Target, make_target
 from ...poly.box import Box, parse_box
 from ...poly.target import lift
 from ...verify.identity import first_difference
@@ -30,6 +31,9 @@ from ...verify.verdict import EXACT_IDENTITY, EXACT_ON_BOX, Verdict
 from .batch import check_batch_uniform
 from .interpret import NEG_INF, make_context, run_graph
 from .read import Graph
+
+if TYPE_CHECKING:
+    from ...api import Names, TargetSource
 
 #: metadata key under which exactformer's exporter records the box of a relu model
 DOMAIN_KEY = "exactformer.domain"
@@ -40,7 +44,7 @@ class GraphResult:
     """The verdict on one graph and what was established on the way."""
 
     verdict: Verdict
-    target: object
+    target: Target
     inputs: tuple[str, ...]
     batch_sizes: tuple[int, ...]
     nodes: int
@@ -53,9 +57,9 @@ class GraphResult:
     def proved(self) -> bool:
         return self.verdict.holds
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         t = self.target
-        out = {**self.verdict.to_json(), "target": str(t.as_expr()),
+        out: dict[str, Any] = {**self.verdict.to_json(), "target": str(t.as_expr()),
                "variables": list(t.variables), "dimension": len(self.inputs),
                "degree": t.degree, "format": "onnx", "nodes": self.nodes,
                "opset": self.opset, "batch_sizes": list(self.batch_sizes),
@@ -65,7 +69,7 @@ class GraphResult:
         return out
 
 
-def input_names(graph: Graph, variables) -> tuple[str, ...]:
+def input_names(graph: Graph, variables: str | Sequence[str] | None) -> tuple[str, ...]:
     """The names of the input columns: ``--vars`` (exactly d of them) or x1..xd."""
     d = graph.dimension
     if variables is None:
@@ -80,6 +84,7 @@ def input_names(graph: Graph, variables) -> tuple[str, ...]:
 
 
 def _batch_sizes(graph: Graph, limits: Limits) -> tuple[int, ...]:
+    sizes: tuple[int, ...]
     if not graph.input_has_batch:
         sizes = (1,)
     elif graph.input_batch is not None:
@@ -92,7 +97,7 @@ def _batch_sizes(graph: Graph, limits: Limits) -> tuple[int, ...]:
     return sizes
 
 
-def _row_names(inputs: tuple[str, ...], rows: int, taken: set) -> list[tuple[str, ...]]:
+def _row_names(inputs: tuple[str, ...], rows: int, taken: set[str]) -> list[tuple[str, ...]]:
     """Row 0 is the inputs themselves; row r > 0 gets fresh names not in ``taken``."""
     out = [inputs]
     for r in range(1, rows):
@@ -103,7 +108,8 @@ def _row_names(inputs: tuple[str, ...], rows: int, taken: set) -> list[tuple[str
     return out
 
 
-def check_graph(graph: Graph, claim, variables=None, params=None,
+def check_graph(graph: Graph, claim: TargetSource, variables: str | Sequence[str] | None = None,
+                params: Names = None,
                 limits: Limits = DEFAULT_LIMITS, timeout: float | None = None,
                 domain: str | Box | None = None,
                 max_denominator: int | None = None) -> GraphResult:
@@ -116,17 +122,19 @@ def check_graph(graph: Graph, claim, variables=None, params=None,
     target = make_target(claim, variables=inputs + extra, params=params, limits=limits)
     spaces = decision_names(inputs, target, limits)  # the one name rule
     box = _box(graph, domain)
+    reading: Callable[[float], Fraction]
     if max_denominator is None:
         reading, read_note = Fraction, "exact dyadic rationals"
     else:
-        def reading(f: float) -> Fraction:
+        def rounded(f: float) -> Fraction:
             return Fraction(f).limit_denominator(max_denominator)
+        reading = rounded
         read_note = f"rounded to denominators <= {max_denominator}"
     sizes = _batch_sizes(graph, limits)
     taken = set(spaces.symbols)
     verdict = None
     certificates = softmax_rows = neg_inf = 0
-    runs: dict[int, dict] = {}
+    runs: dict[int, dict[str, np.ndarray]] = {}
     for rows in sizes:
         names = _row_names(inputs, rows, taken)
         flat = tuple(n for row in names for n in row)
@@ -178,7 +186,7 @@ def check_graph(graph: Graph, claim, variables=None, params=None,
                        time.perf_counter() - start, box, read_note)
 
 
-def _batch_free(value) -> bool:
+def _batch_free(value: object) -> bool:
     """No entry depends on the input: integer/bool data, or constant polynomials."""
     a = np.asarray(value)
     if a.dtype != object:
@@ -186,7 +194,7 @@ def _batch_free(value) -> bool:
     return all(v is NEG_INF or getattr(v, "is_ground", False) for v in a.reshape(-1))
 
 
-def _box(graph: Graph, domain) -> Box | None:
+def _box(graph: Graph, domain: str | Box | None) -> Box | None:
     if isinstance(domain, Box):
         box = domain
     elif domain is not None:
@@ -201,8 +209,8 @@ def _box(graph: Graph, domain) -> Box | None:
     return box
 
 
-def _evidence(graph: Graph, sizes, box, certificates: int, softmax_rows: int,
-              neg_inf: int) -> tuple:
+def _evidence(graph: Graph, sizes: tuple[int, ...], box: Box | None, certificates: int,
+              softmax_rows: int, neg_inf: int) -> tuple[tuple[str, str], ...]:
     out = [("graph", f"{len(graph.nodes)} nodes, opset {graph.opset}, executed exactly "
                      f"over QQ[x]"),
            ("batch sizes", ", ".join(map(str, sizes)) + " (each row its own variables)")]

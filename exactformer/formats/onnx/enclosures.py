@@ -18,7 +18,7 @@ The element offers the few methods of a polynomial the interpreter uses (``is_gr
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeAlias, Union, cast
 
 import numpy as np
 
@@ -28,8 +28,17 @@ from ...errors import ModelFormatError, NotExact
 from ...verify.numerical import interval_power
 from .interpret import (_ADD, _MUL, _SUB, NEG_INF, INTERVAL_OPS, _axis, _obj, _scalar)
 
+if TYPE_CHECKING:
+    from .interpret import Args, Element, Interpreter, Output, Rule
+    from .read import Node
 
-def _bounded(iv) -> bool:
+#: An ``mpmath.iv`` interval (mpmath has no type information).
+Interval: TypeAlias = Any
+#: What an enclosure combines with: another enclosure or an exact number.
+Operand: TypeAlias = Union["Enclosure", Fraction, int]
+
+
+def _bounded(iv: Interval) -> bool:
     """Both ends are finite numbers (not +-inf, not NaN)."""
     from mpmath.libmp import finf, fnan, fninf
     return all(end not in (finf, fninf, fnan) for end in iv._mpi_)
@@ -41,7 +50,8 @@ class Enclosure:
 
     __slots__ = ("dom", "iv", "exact")
 
-    def __init__(self, dom: "EnclosureDomain", iv, exact: Fraction | None = None):
+    def __init__(self, dom: "EnclosureDomain", iv: Interval,
+                 exact: Fraction | None = None) -> None:
         if not _bounded(iv):
             raise NotExact(f"gives an unbounded enclosure {iv} (not decided at this point; "
                            "raise --dps or narrow --domain)")
@@ -56,7 +66,7 @@ class Enclosure:
     def LC(self) -> Fraction:
         return self.exact if self.exact is not None else Fraction(0)
 
-    def values(self):
+    def values(self) -> list[Fraction]:
         return [self.exact] if self.exact else []
 
     def __len__(self) -> int:
@@ -66,15 +76,15 @@ class Enclosure:
         """False only for an exact 0 (0 * v = 0 for every real v)."""
         return self.exact is None or self.exact != 0
 
-    def mul_ground(self, c) -> "Enclosure":
+    def mul_ground(self, c: Fraction) -> "Enclosure":
         return self * self.dom.const(Fraction(int(c.numerator), int(c.denominator)))
 
-    def _lift(self, other) -> "Enclosure":
+    def _lift(self, other: Operand) -> "Enclosure":
         if isinstance(other, Enclosure):
             return other
         return self.dom.const(Fraction(other))
 
-    def __add__(self, other):
+    def __add__(self, other: Operand) -> Enclosure:
         o = self._lift(other)
         if self.exact is not None and o.exact is not None:
             return self.dom.const(self.exact + o.exact)
@@ -82,13 +92,13 @@ class Enclosure:
 
     __radd__ = __add__
 
-    def __sub__(self, other):
+    def __sub__(self, other: Operand) -> Enclosure:
         o = self._lift(other)
         if self.exact is not None and o.exact is not None:
             return self.dom.const(self.exact - o.exact)
         return Enclosure(self.dom, self.iv - o.iv)
 
-    def __mul__(self, other):
+    def __mul__(self, other: Operand) -> Enclosure:
         o = self._lift(other)
         if self.exact is not None and o.exact is not None:
             return self.dom.const(self.exact * o.exact)
@@ -96,11 +106,11 @@ class Enclosure:
 
     __rmul__ = __mul__
 
-    def __neg__(self):
+    def __neg__(self) -> Enclosure:
         return self.dom.const(-self.exact) if self.exact is not None else \
             Enclosure(self.dom, -self.iv)
 
-    def __pow__(self, k: int):
+    def __pow__(self, k: int) -> Enclosure:
         if self.exact is not None:
             return self.dom.const(self.exact ** int(k))
         return Enclosure(self.dom, interval_power(self.dom.ctx, self.iv, int(k)))
@@ -115,7 +125,7 @@ class EnclosureDomain:
     encloses = True
     exact = False
 
-    def __init__(self, point: Sequence[Fraction], dps: int):
+    def __init__(self, point: Sequence[Fraction], dps: int) -> None:
         from mpmath.ctx_iv import MPIntervalContext
         self.ctx = MPIntervalContext()  # its own precision: the global mpmath.iv is untouched
         self.ctx.dps = dps
@@ -123,13 +133,13 @@ class EnclosureDomain:
         self.one = self.const(Fraction(1))
         self.point = tuple(Enclosure(self, self._rational(Fraction(v))) for v in point)
 
-    def _rational(self, value: Fraction):
+    def _rational(self, value: Fraction) -> Interval:
         return self.ctx.mpf(value.numerator) / self.ctx.mpf(value.denominator)
 
     def const(self, value: Fraction) -> Enclosure:
         return Enclosure(self, self._rational(value), value)
 
-    def interval(self, iv) -> Enclosure:
+    def interval(self, iv: Interval) -> Enclosure:
         return Enclosure(self, iv)
 
     def variable(self, i: int) -> Enclosure:
@@ -199,21 +209,22 @@ class EnclosureDomain:
         raise ValueError(f"no enclosure of {name}")
 
 
-def _elementwise(it, x: np.ndarray, f) -> np.ndarray:
+def _elementwise(it: Interpreter, x: np.ndarray, f: Callable[[Enclosure], Enclosure]
+                 ) -> np.ndarray:
     if x.dtype != object and x.dtype != np.float64:
         raise ModelFormatError("a float operator applied to an integer tensor")
     x = it.exact(x)
 
-    def one(v):
+    def one(v: Element) -> Enclosure:
         if v is NEG_INF:
             raise NotExact("is applied to -inf")
         return f(v)
     return _obj(np.frompyfunc(one, 1, 1)(x)) if x.size else x
 
 
-def _unary(name: str):
-    def apply(it, node, args):
-        dom = it.ctx.domain
+def _unary(name: str) -> Rule:
+    def apply(it: Interpreter, node: Node, args: Args) -> Output:
+        dom = cast(EnclosureDomain, it.ctx.domain)  # interval mode: INTERVAL_OPS only
         return _elementwise(it, args[0], lambda v: dom.apply(name, v))
     return apply
 
@@ -226,10 +237,10 @@ for _op in ("Exp", "Tanh", "Sigmoid", "Erf", "Sqrt", "Log", "Reciprocal"):
 GELU_TANH_CUBIC = Fraction(44715, 10**6)
 
 
-def _gelu(it, node, args):
+def _gelu(it: Interpreter, node: Node, args: Args) -> Output:
     """Gelu t = t (1 + erf(t / sqrt 2)) / 2 (approximate="none") or
     t (1 + tanh(sqrt(2/pi) (t + 0.044715 t^3))) / 2 (approximate="tanh")."""
-    dom = it.ctx.domain
+    dom = cast(EnclosureDomain, it.ctx.domain)  # interval mode: INTERVAL_OPS only
     ctx = dom.ctx
     mode = node.attributes.get("approximate", "none")
     if isinstance(mode, bytes):
@@ -253,11 +264,11 @@ def _gelu(it, node, args):
 INTERVAL_OPS["Gelu"] = _gelu
 
 
-def _layer_normalization(it, node, args):
+def _layer_normalization(it: Interpreter, node: Node, args: Args) -> Output:
     """Y = (X - mean) / sqrt(var + epsilon) * Scale + B over the axes axis..rank-1,
     var the mean of the squared deviations (the ONNX definition); epsilon is the
     stored float read exactly (through the context's float reading)."""
-    dom = it.ctx.domain
+    dom = cast(EnclosureDomain, it.ctx.domain)  # interval mode: INTERVAL_OPS only
     x = it.exact(args[0])
     if x.ndim == 0:
         raise ModelFormatError(f"{node.label}: layer normalization of a scalar")
@@ -269,7 +280,7 @@ def _layer_normalization(it, node, args):
         raise ModelFormatError(f"{node.label}: normalizes over an empty axis")
     inv_count = _scalar(dom.const(Fraction(1, count)))
 
-    def mean(t):
+    def mean(t: np.ndarray) -> np.ndarray:
         for a in axes:
             t = _obj(_ADD.reduce(t, axis=a, keepdims=True))
         return _obj(_MUL(t, inv_count))

@@ -34,7 +34,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeAlias, cast
 
 import numpy as np
 
@@ -43,13 +43,29 @@ from ...errors import InternalContradiction, LimitExceeded, ModelFormatError, No
 from ...limits import DEFAULT_LIMITS, Limits
 from .read import FLOAT_TYPES, INTEGER_TYPES, Graph, Node
 
+if TYPE_CHECKING:
+    from ...poly.box import Box
+    from .enclosures import EnclosureDomain
+
+
+#: One element of an exact tensor (a numpy object array): an exact polynomial (a sympy
+#: PolyElement: untyped), NEG_INF, or in interval mode an enclosure.
+Element: TypeAlias = Any
+#: A rule's inputs, in node order: numpy arrays (object arrays of elements, or integer /
+#: bool / float64 arrays), None for an omitted optional input.
+Args: TypeAlias = "list[Any]"
+#: A rule's result: an array (or a value it becomes), or a tuple of them, one an output.
+Output: TypeAlias = Any
+#: The rule of an ONNX operator.
+Rule: TypeAlias = "Callable[[Interpreter, Node, Args], Output]"
+
 
 class _NegInf:
     """The IEEE value -infinity, the one non-finite value the interpreter keeps."""
 
     _instance = None
 
-    def __new__(cls):
+    def __new__(cls) -> _NegInf:
         if cls._instance is None:
             cls._instance = super().__new__(cls)
         return cls._instance
@@ -87,9 +103,10 @@ NOT_POLYNOMIAL.update({
 # ------------------------------------------------------------------ exact elements
 @dataclass
 class Context:
-    """The exact domain of one run and the bookkeeping the verdict reports."""
+    """The exact domain of one run and the bookkeeping the verdict reports (in interval
+    mode the enclosures' domain)."""
 
-    domain: PolynomialDomain
+    domain: PolynomialDomain | EnclosureDomain
     limits: Limits = DEFAULT_LIMITS
     deadline: float | None = None
     reading: Callable[[float], Fraction] = Fraction
@@ -97,13 +114,13 @@ class Context:
     neg_inf_weights: int = 0
     max_bits: int = field(init=False)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         self.max_bits = int(self.limits.max_digits * 3.33) + 8
-        self.zero = self.domain.zero
-        self.one = self.domain.one
-        self._ground = {}
+        self.zero: Element = self.domain.zero
+        self.one: Element = self.domain.one
+        self._ground: dict[tuple[type, object], Element] = {}
 
-    def const(self, value: Fraction):
+    def const(self, value: Fraction) -> Element:
         return self.domain.const(value)
 
     @property
@@ -137,26 +154,26 @@ class Context:
         return out
 
 
-def _is_ground(p) -> bool:
+def _is_ground(p: Element) -> bool:
     return p is not NEG_INF and p.is_ground
 
 
-def _ground_value(p) -> Fraction:
+def _ground_value(p: Element) -> Fraction:
     c = p.LC if p else 0
     return Fraction(int(c.numerator), int(c.denominator)) if p else Fraction(0)
 
 
-def _positive_ground(p) -> bool:
+def _positive_ground(p: Element) -> bool:
     return p is not NEG_INF and p.is_ground and bool(p) and p.LC > 0
 
 
-def _add(a, b):
+def _add(a: Element, b: Element) -> Element:
     if a is NEG_INF or b is NEG_INF:
         return NEG_INF
     return a + b
 
 
-def _sub(a, b):
+def _sub(a: Element, b: Element) -> Element:
     if b is NEG_INF:
         raise Refused("subtracts -inf (the result is +inf or NaN)")
     if a is NEG_INF:
@@ -164,7 +181,7 @@ def _sub(a, b):
     return a - b
 
 
-def _mul(a, b):
+def _mul(a: Element, b: Element) -> Element:
     if a is NEG_INF or b is NEG_INF:
         other = b if a is NEG_INF else a
         if _positive_ground(other):
@@ -177,7 +194,7 @@ def _mul(a, b):
     return _times(a, b)
 
 
-def _times(a, b):
+def _times(a: Element, b: Element) -> Element:
     """a * b for non-zero polynomials; a constant factor scales the other's terms."""
     if b.is_ground:
         c = next(iter(b.values()))
@@ -188,7 +205,7 @@ def _times(a, b):
     return a * b
 
 
-def _neg(a):
+def _neg(a: Element) -> Element:
     if a is NEG_INF:
         raise Refused("negates -inf")
     return -a
@@ -205,13 +222,13 @@ def _obj(a: np.ndarray) -> np.ndarray:
     return a if isinstance(a, np.ndarray) else _scalar(a)
 
 
-def _scalar(v) -> np.ndarray:
+def _scalar(v: Element) -> np.ndarray:
     out = np.empty((), dtype=object)
     out[()] = v
     return out
 
 
-def _as_array(ctx: Context, value) -> np.ndarray:
+def _as_array(ctx: Context, value: Output) -> np.ndarray:
     """A rule's output as an array. A numpy or Python number (``np.take`` with a 0-d
     index returns one) keeps its numeric dtype, so a float is read exactly later and is
     never handed to the polynomial ring (which would reconstruct a nearby rational); a
@@ -246,7 +263,7 @@ def _nonzero(a: np.ndarray) -> np.ndarray:
 class Interpreter:
     """Runs a :class:`Graph` on an exact input tensor; values by name."""
 
-    def __init__(self, graph: Graph, ctx: Context):
+    def __init__(self, graph: Graph, ctx: Context) -> None:
         self.graph = graph
         self.ctx = ctx
         self.opset = graph.opset
@@ -364,7 +381,7 @@ class Interpreter:
     def exact(self, a: np.ndarray) -> np.ndarray:
         return self.ctx.exact(a)
 
-    def ints(self, a, node: Node, what: str) -> np.ndarray:
+    def ints(self, a: np.ndarray | None, node: Node, what: str) -> np.ndarray:
         """An integer tensor known before the input is (a shape, axes, indices)."""
         if a is None:
             raise ModelFormatError(f"{node.label}: the {what} input is missing")
@@ -409,10 +426,10 @@ def _short(exc: Exception) -> str:
 TOTAL_CELLS_FACTOR = 4
 
 # ------------------------------------------------------------------ rules
-OPS: dict[str, Callable] = {}
+OPS: dict[str, Rule] = {}
 #: Non-polynomial operators, registered by :mod:`.enclosures` and used in interval mode
 #: only (the mpmath rung); the exact interpreter refuses them.
-INTERVAL_OPS: dict[str, Callable] = {}
+INTERVAL_OPS: dict[str, Rule] = {}
 INTERVAL_OPS_NAMES = ("Erf", "Tanh", "Gelu", "Sigmoid", "Exp", "Log", "Sqrt", "Reciprocal",
                       "LayerNormalization")
 NUMERICAL_HINT = " (--rung mpmath or --fallback mpmath can give numerical evidence)"
@@ -421,26 +438,26 @@ _GROWING = {"MatMul", "Gemm", "Mul", "Div", "Pow", "Add", "Sub", "ReduceSum", "R
             "Softmax", "Sum", "Mean", "Einsum"}
 
 
-def rule(*names):
-    def register(f):
+def rule(*names: str) -> Callable[[Rule], Rule]:
+    def register(f: Rule) -> Rule:
         for n in names:
             OPS[n] = f
         return f
     return register
 
 
-def _kinds(*arrays) -> bool:
+def _kinds(*arrays: np.ndarray) -> bool:
     """True when any operand holds exact (float) values, False for all-integer operands."""
     return any(a.dtype == object or a.dtype == np.float64 for a in arrays)
 
 
 @rule("Identity")
-def _identity(it, node, args):
+def _identity(it: Interpreter, node: Node, args: Args) -> Output:
     return args[0]
 
 
 @rule("Dropout")
-def _dropout(it, node, args):
+def _dropout(it: Interpreter, node: Node, args: Args) -> Output:
     if len(args) > 2 and args[2] is not None:
         mode = it.ints(args[2], node, "training_mode")
         if mode.size and bool(mode.reshape(-1)[0]):
@@ -452,7 +469,7 @@ def _dropout(it, node, args):
 
 
 @rule("Constant")
-def _constant(it, node, args):
+def _constant(it: Interpreter, node: Node, args: Args) -> Output:
     a = node.attributes
     if "value" in a and isinstance(a["value"], np.ndarray):
         if a["value"].dtype == np.float64:
@@ -472,7 +489,7 @@ def _constant(it, node, args):
 
 
 @rule("ConstantOfShape")
-def _constant_of_shape(it, node, args):
+def _constant_of_shape(it: Interpreter, node: Node, args: Args) -> Output:
     shape = tuple(int(s) for s in it.ints(args[0], node, "shape").reshape(-1))
     if any(s < 0 for s in shape):
         raise ModelFormatError(f"{node.label}: negative dimension in {list(shape)}")
@@ -493,7 +510,7 @@ def _constant_of_shape(it, node, args):
 
 
 @rule("Shape")
-def _shape(it, node, args):
+def _shape(it: Interpreter, node: Node, args: Args) -> Output:
     dims = np.array(args[0].shape, dtype=np.int64)
     it._int_type = 7
     r = len(dims)
@@ -505,7 +522,7 @@ def _shape(it, node, args):
 
 
 @rule("Size")
-def _size(it, node, args):
+def _size(it: Interpreter, node: Node, args: Args) -> Output:
     it._int_type = 7
     return np.array(args[0].size, dtype=np.int64)
 
@@ -515,7 +532,7 @@ def _int_range(code: int) -> tuple[int, int]:
     return int(info.min), int(info.max)
 
 
-def _int_code(it, node) -> int:
+def _int_code(it: Interpreter, node: Node) -> int:
     return next((it.itype[n] for n in node.inputs if n in it.itype), 7)
 
 
@@ -537,8 +554,8 @@ _INT_NAMES = {2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16", 6: "INT32", 7: "IN
               12: "UINT32", 13: "UINT64"}
 
 
-def _binary(op):
-    def apply(it, node, args):
+def _binary(op: str) -> Rule:
+    def apply(it: Interpreter, node: Node, args: Args) -> Output:
         a, b = args[0], args[1]
         if not _kinds(a, b):
             return _in_range(_integer_binary(op, a, b), _int_code(it, node),
@@ -549,8 +566,8 @@ def _binary(op):
     return apply
 
 
-def _integer_binary(op: str, a, b):
-    """a op b over exact Python integers (never wrapping int64)."""
+def _integer_binary(op: str, a: np.ndarray, b: np.ndarray) -> Any:
+    """a op b over exact Python integers (never wrapping int64): an object array."""
     a, b = np.asarray(a.astype(np.int64), dtype=object), np.asarray(b.astype(np.int64),
                                                                     dtype=object)
     if op == "Add":
@@ -570,7 +587,7 @@ for _op in ("Add", "Sub", "Mul"):
 
 
 @rule("Sum")
-def _sum(it, node, args):
+def _sum(it: Interpreter, node: Node, args: Args) -> Output:
     out = it.exact(args[0])
     for a in args[1:]:
         out = _obj(_ADD(out, it.exact(a)))
@@ -578,7 +595,7 @@ def _sum(it, node, args):
 
 
 @rule("Div")
-def _div(it, node, args):
+def _div(it: Interpreter, node: Node, args: Args) -> Output:
     a, b = args[0], args[1]
     if not _kinds(a, b):
         return _in_range(_integer_binary("Div", a, b), _int_code(it, node),
@@ -587,7 +604,8 @@ def _div(it, node, args):
     inverse = np.empty(b.shape, dtype=object)
     for i, v in np.ndenumerate(b):
         if it.ctx.encloses and v is not NEG_INF and not _is_ground(v):
-            inverse[i] = it.ctx.domain.reciprocal(v)  # NotExact when it may be 0
+            # in interval mode the domain is the enclosures' (NotExact when v may be 0)
+            inverse[i] = cast("EnclosureDomain", it.ctx.domain).reciprocal(v)
             continue
         if not _is_ground(v):
             raise Refused("divides by a value that depends on the input (only division "
@@ -599,7 +617,7 @@ def _div(it, node, args):
 
 
 @rule("Neg")
-def _neg_rule(it, node, args):
+def _neg_rule(it: Interpreter, node: Node, args: Args) -> Output:
     a = args[0]
     if not _kinds(a):
         return _in_range(-np.asarray(a.astype(np.int64), dtype=object), _int_code(it, node),
@@ -608,7 +626,7 @@ def _neg_rule(it, node, args):
 
 
 @rule("Pow")
-def _pow(it, node, args):
+def _pow(it: Interpreter, node: Node, args: Args) -> Output:
     base, e = args[0], args[1]
     if e.dtype == object:
         if not all(_is_ground(v) for v in e.reshape(-1)):
@@ -623,7 +641,7 @@ def _pow(it, node, args):
     exps = np.array([int(v) for v in values], dtype=object).reshape(e.shape)
     base = it.exact(base)
 
-    def power(p, k):
+    def power(p: Element, k: int) -> Element:
         if p is NEG_INF:
             raise Refused("raises -inf to a power")
         return p ** k
@@ -631,7 +649,7 @@ def _pow(it, node, args):
 
 
 @rule("Relu")
-def _relu(it, node, args):
+def _relu(it: Interpreter, node: Node, args: Args) -> Output:
     x = it.exact(args[0])
     dom = it.ctx.domain
     return _obj(np.frompyfunc(lambda p: it.ctx.zero if p is NEG_INF else dom.relu(p),
@@ -639,7 +657,7 @@ def _relu(it, node, args):
 
 
 @rule("MatMul")
-def _matmul(it, node, args):
+def _matmul(it: Interpreter, node: Node, args: Args) -> Output:
     return matmul(it.ctx, it.exact(args[0]), it.exact(args[1]))
 
 
@@ -694,7 +712,7 @@ def _matmul2(ctx: Context, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 @rule("Gemm")
-def _gemm(it, node, args):
+def _gemm(it: Interpreter, node: Node, args: Args) -> Output:
     at = node.attributes
     a, b = it.exact(args[0]), it.exact(args[1])
     if a.ndim != 2 or b.ndim != 2:
@@ -723,7 +741,7 @@ def _axis(axis: int, rank: int, node: Node) -> int:
 
 
 @rule("Transpose")
-def _transpose(it, node, args):
+def _transpose(it: Interpreter, node: Node, args: Args) -> Output:
     x = args[0]
     perm = node.attributes.get("perm")
     if perm is None:
@@ -735,7 +753,7 @@ def _transpose(it, node, args):
 
 
 @rule("Reshape")
-def _reshape(it, node, args):
+def _reshape(it: Interpreter, node: Node, args: Args) -> Output:
     x = args[0]
     if len(args) > 1:
         shape = [int(s) for s in it.ints(args[1], node, "shape").reshape(-1)]
@@ -763,7 +781,7 @@ def _reshape(it, node, args):
 
 
 @rule("Flatten")
-def _flatten(it, node, args):
+def _flatten(it: Interpreter, node: Node, args: Args) -> Output:
     x = args[0]
     axis = node.attributes.get("axis", 1)
     axis = axis + x.ndim if axis < 0 else axis
@@ -773,7 +791,8 @@ def _flatten(it, node, args):
     return x.reshape(outer, -1 if x.size else int(np.prod(x.shape[axis:], dtype=object)))
 
 
-def _axes_of(it, node, args, attr_before: int, index: int = 1):
+def _axes_of(it: Interpreter, node: Node, args: Args, attr_before: int,
+             index: int = 1) -> Sequence[int] | None:
     """Axes from the attribute (opsets before ``attr_before``) or from input ``index``."""
     if it.opset < attr_before:
         axes = node.attributes.get("axes")
@@ -784,7 +803,7 @@ def _axes_of(it, node, args, attr_before: int, index: int = 1):
 
 
 @rule("Squeeze")
-def _squeeze(it, node, args):
+def _squeeze(it: Interpreter, node: Node, args: Args) -> Output:
     x = args[0]
     axes = _axes_of(it, node, args, 13)
     if axes is None:
@@ -797,7 +816,7 @@ def _squeeze(it, node, args):
 
 
 @rule("Unsqueeze")
-def _unsqueeze(it, node, args):
+def _unsqueeze(it: Interpreter, node: Node, args: Args) -> Output:
     x = args[0]
     axes = _axes_of(it, node, args, 13)
     if axes is None:
@@ -813,7 +832,7 @@ def _unsqueeze(it, node, args):
 
 
 @rule("Concat")
-def _concat(it, node, args):
+def _concat(it: Interpreter, node: Node, args: Args) -> Output:
     parts = [a for a in args if a is not None]
     if not parts:
         raise ModelFormatError(f"{node.label}: no inputs")
@@ -824,7 +843,7 @@ def _concat(it, node, args):
 
 
 @rule("Split")
-def _split(it, node, args):
+def _split(it: Interpreter, node: Node, args: Args) -> Output:
     x = args[0]
     axis = _axis(node.attributes.get("axis", 0), x.ndim, node)
     count = len(node.outputs)
@@ -853,7 +872,7 @@ def _split(it, node, args):
 
 
 @rule("Slice")
-def _slice(it, node, args):
+def _slice(it: Interpreter, node: Node, args: Args) -> Output:
     x = args[0]
     if it.opset < 10:
         at = node.attributes
@@ -886,7 +905,7 @@ def _slice(it, node, args):
 
 
 @rule("Gather")
-def _gather(it, node, args):
+def _gather(it: Interpreter, node: Node, args: Args) -> Output:
     x = args[0]
     idx = it.ints(args[1], node, "indices")
     axis = _axis(node.attributes.get("axis", 0), x.ndim, node)
@@ -897,7 +916,7 @@ def _gather(it, node, args):
 
 
 @rule("Expand")
-def _expand(it, node, args):
+def _expand(it: Interpreter, node: Node, args: Args) -> Output:
     x = args[0]
     shape = tuple(int(s) for s in it.ints(args[1], node, "shape").reshape(-1))
     target = np.broadcast_shapes(x.shape, shape)
@@ -907,7 +926,7 @@ def _expand(it, node, args):
 
 
 @rule("Where")
-def _where(it, node, args):
+def _where(it: Interpreter, node: Node, args: Args) -> Output:
     cond, a, b = args
     if cond.dtype == object or cond.dtype == np.float64:
         raise Refused("its condition is not a constant boolean tensor (a condition that "
@@ -917,8 +936,8 @@ def _where(it, node, args):
     return np.where(cond.astype(bool), a, b)
 
 
-def _compare(op):
-    def apply(it, node, args):
+def _compare(op: str) -> Rule:
+    def apply(it: Interpreter, node: Node, args: Args) -> Output:
         vals = []
         for a in args:
             if a.dtype == object:
@@ -972,7 +991,7 @@ _WIDTH = {1: 32, 10: 16, 11: 64, 16: 16}
 
 
 @rule("Cast", "CastLike")
-def _cast(it, node, args):
+def _cast(it: Interpreter, node: Node, args: Args) -> Output:
     x = args[0]
     if node.op == "CastLike":
         like = args[1]
@@ -1031,8 +1050,8 @@ def _wrap(v: int, code: int) -> int:
     return (v - lo) % span + lo
 
 
-def _reduce(op):
-    def apply(it, node, args):
+def _reduce(op: str) -> Rule:
+    def apply(it: Interpreter, node: Node, args: Args) -> Output:
         x = args[0]
         before = 13 if op == "ReduceSum" else 18
         axes = _axes_of(it, node, args, before)
@@ -1073,7 +1092,7 @@ OPS["ReduceMean"] = _reduce("ReduceMean")
 
 
 @rule("Softmax")
-def _softmax(it, node, args):
+def _softmax(it: Interpreter, node: Node, args: Args) -> Output:
     x = it.exact(args[0])
     if x.ndim == 0:
         raise ModelFormatError(f"{node.label}: softmax of a scalar")
@@ -1088,7 +1107,7 @@ def _softmax(it, node, args):
     return np.moveaxis(out.reshape(moved.shape), -1, axis)
 
 
-def _softmax_rows(it, rows: np.ndarray) -> np.ndarray:
+def _softmax_rows(it: Interpreter, rows: np.ndarray) -> np.ndarray:
     out = np.empty(rows.shape, dtype=object)
     dom, zero = it.ctx.domain, it.ctx.zero
     for r in range(rows.shape[0]):
@@ -1112,7 +1131,7 @@ def _softmax_rows(it, rows: np.ndarray) -> np.ndarray:
 
 
 @rule("Range")
-def _range(it, node, args):
+def _range(it: Interpreter, node: Node, args: Args) -> Output:
     start, limit, delta = (int(it.ints(a, node, "range").reshape(-1)[0]) for a in args)
     if delta == 0:
         raise ModelFormatError(f"{node.label}: delta 0")
@@ -1123,7 +1142,7 @@ def _range(it, node, args):
 
 
 @rule("Trilu")
-def _trilu(it, node, args):
+def _trilu(it: Interpreter, node: Node, args: Args) -> Output:
     x = args[0]
     k = int(it.ints(args[1], node, "k").reshape(-1)[0]) if len(args) > 1 and \
         args[1] is not None else 0
@@ -1146,7 +1165,8 @@ def input_tensor(ctx: Context, dimension: int, rows: int, has_batch: bool) -> np
     return out if has_batch else out[0]
 
 
-def run_graph(graph: Graph, ctx: Context, rows: int, keep: dict | None = None) -> list:
+def run_graph(graph: Graph, ctx: Context, rows: int,
+              keep: dict[str, np.ndarray] | None = None) -> list[Element]:
     """The graph's output for a batch of ``rows`` rows of independent variables: one
     exact polynomial per row (each in that row's variables only, or refused).
     ``keep``, a dict, receives every tensor of the run by name."""
@@ -1170,8 +1190,9 @@ def run_graph(graph: Graph, ctx: Context, rows: int, keep: dict | None = None) -
     return values
 
 
-def make_context(names, box=None, limits: Limits = DEFAULT_LIMITS, deadline=None,
-                 reading=Fraction) -> Context:
+def make_context(names: Sequence[str], box: Box | None = None,
+                 limits: Limits = DEFAULT_LIMITS, deadline: float | None = None,
+                 reading: Callable[[float], Fraction] = Fraction) -> Context:
     """A context over QQ[names] (or QQ[names] on ``box``, whose relu signs it certifies)."""
     domain = PolynomialDomain(names) if box is None else BoxPolynomialDomain(names, box)
     return Context(domain, limits, deadline, reading)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from ...errors import LimitExceeded, NotExact
 from ...limits import DEFAULT_LIMITS, Limits
@@ -31,11 +32,14 @@ from .check import DOMAIN_KEY, input_names
 from .interpret import Context, run_graph
 from .read import Graph
 
+if TYPE_CHECKING:
+    from ...poly import Target
+
 
 def batch_sizes(graph: Graph, limits: Limits) -> tuple[int, ...]:
     """The batch sizes to run, in turn: 1 and 2 for a dynamic batch (as the exact rung),
     the fixed size B otherwise, 1 for an input of shape [d]."""
-    sizes = (1,) if not graph.input_has_batch else \
+    sizes: tuple[int, ...] = (1,) if not graph.input_has_batch else \
         (graph.input_batch,) if graph.input_batch is not None else (1, 2)
     if min(sizes) < 1 or max(sizes) * graph.dimension > limits.max_variables:
         raise LimitExceeded(f"a batch of {max(sizes)} rows of {graph.dimension} inputs is "
@@ -43,10 +47,12 @@ def batch_sizes(graph: Graph, limits: Limits) -> tuple[int, ...]:
     return sizes
 
 
-def verify_graph_numerically(graph: Graph, claim, graph_bytes: bytes,
+def verify_graph_numerically(graph: Graph, claim: Target | str, graph_bytes: bytes,
                              box: Box | str | None = None, points: int = DEFAULT_POINTS,
                              dps: int = DEFAULT_DPS, seed: int | None = None,
-                             variables=None, params=None, limits: Limits = DEFAULT_LIMITS,
+                             variables: str | Sequence[str] | None = None,
+                             params: str | Sequence[str] | None = None,
+                             limits: Limits = DEFAULT_LIMITS,
                              deadline: float | None = None,
                              max_denominator: int | None = None) -> NumericalResult:
     """Compare the graph's output rows with the claim by enclosures at ``points``
@@ -62,16 +68,18 @@ def verify_graph_numerically(graph: Graph, claim, graph_bytes: bytes,
         box = graph.metadata[DOMAIN_KEY]
     box = sampling_box(box, d, points, len(names))
     sizes = batch_sizes(graph, limits)
+    reading: Callable[[float], Fraction]
     if max_denominator is None:
         reading = Fraction
     else:
-        def reading(f: float) -> Fraction:
+        def rounded(f: float) -> Fraction:
             return Fraction(f).limit_denominator(max_denominator)
+        reading = rounded
     digest = hashlib.sha256(graph_bytes).digest()
     stream = sample_points(box.intervals, len(names) - d, points, digest,
                            target.canonical.encode("ascii", "backslashreplace"), seed)
 
-    def run_at(batch):
+    def run_at(batch: list[tuple[Fraction, ...]]) -> list[Any]:
         rows = len(batch)
         flat = tuple(v for point in batch for v in point[:d])
         domain = EnclosureDomain(flat, dps)
@@ -84,7 +92,7 @@ def verify_graph_numerically(graph: Graph, claim, graph_bytes: bytes,
                 from None
         return [v.iv for v in values]
 
-    def plain(point):
+    def plain(point: tuple[Fraction, ...]) -> dict[str, str]:
         """Midpoints of the enclosures, for display only (the enclosures decide)."""
         import mpmath
         ctx = EnclosureDomain((), dps).ctx

@@ -21,11 +21,16 @@ import heapq
 import os
 import stat
 from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ...errors import LimitExceeded, ModelFormatError
 from ...limits import DEFAULT_LIMITS, Limits
+
+if TYPE_CHECKING:  # onnx is imported when a graph is read (the optional extra)
+    from onnx import AttributeProto, GraphProto, ModelProto, TensorProto, ValueInfoProto
 
 #: Most nodes a graph may have (a transformer block is a few dozen nodes).
 MAX_NODES = 100_000
@@ -35,8 +40,9 @@ MAX_NODE_ARITY = 10_000
 
 #: TensorProto data types accepted, by code: name, numpy dtype of the stored value.
 FLOAT_TYPES = {1: "float32", 10: "float16", 11: "float64", 16: "bfloat16"}
-INTEGER_TYPES = {2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32,
-                 7: np.int64, 12: np.uint32, 13: np.uint64}
+INTEGER_TYPES: dict[int, type[np.integer[Any]]] = {
+    2: np.uint8, 3: np.int8, 4: np.uint16, 5: np.int16, 6: np.int32, 7: np.int64,
+    12: np.uint32, 13: np.uint64}
 BOOL_TYPE = 9
 TYPE_NAMES = {0: "UNDEFINED", 1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5: "INT16",
               6: "INT32", 7: "INT64", 8: "STRING", 9: "BOOL", 10: "FLOAT16", 11: "DOUBLE",
@@ -45,7 +51,7 @@ TYPE_NAMES = {0: "UNDEFINED", 1: "FLOAT", 2: "UINT8", 3: "INT8", 4: "UINT16", 5:
               21: "UINT4", 22: "INT4", 23: "FLOAT4E2M1"}
 
 
-def require_onnx():
+def require_onnx() -> ModuleType:
     """The onnx module, or a clear error naming the extra that provides it."""
     try:
         import onnx
@@ -64,7 +70,7 @@ class Node:
     op: str
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
-    attributes: dict = field(default_factory=dict)
+    attributes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -77,7 +83,7 @@ class Graph:
     data input (its batch dimension an int, or None when dynamic or absent) and output."""
 
     nodes: tuple[Node, ...]
-    initializers: dict
+    initializers: dict[str, np.ndarray]
     input_name: str
     input_batch: int | None
     input_has_batch: bool
@@ -85,11 +91,11 @@ class Graph:
     input_type: int
     output_name: str
     opset: int
-    metadata: dict
-    tensor_types: dict = field(default_factory=dict)  # initializer -> TensorProto type
+    metadata: dict[str, str]
+    tensor_types: dict[str, int] = field(default_factory=dict)  # initializer -> TensorProto type
 
 
-def _str(value, what: str) -> str:
+def _str(value: object, what: str) -> str:
     """A protobuf string field as str (a field that is not valid UTF-8 is refused)."""
     if isinstance(value, str):
         return value
@@ -100,7 +106,7 @@ def _text(value: str, n: int = 60) -> str:
     return repr(value if len(value) <= n else value[:n] + "...")
 
 
-def _elements(dims, what: str, limits: Limits) -> int:
+def _elements(dims: tuple[int, ...], what: str, limits: Limits) -> int:
     if len(dims) > MAX_RANK:
         raise ModelFormatError(f"{what} has {len(dims)} dimensions (at most {MAX_RANK})")
     count = 1
@@ -114,7 +120,8 @@ def _elements(dims, what: str, limits: Limits) -> int:
     return count
 
 
-def _external_bytes(tensor, what: str, base_dir: str | None, limits: Limits) -> bytes:
+def _external_bytes(tensor: TensorProto, what: str, base_dir: str | None,
+                    limits: Limits) -> bytes:
     """The bytes of a tensor stored in an external file, from a regular file inside the
     model's folder only (no absolute path, no '..' escape, no symbolic link out)."""
     info = {_str(e.key, f"{what}: an external data key"):
@@ -169,7 +176,7 @@ def _external_bytes(tensor, what: str, base_dir: str | None, limits: Limits) -> 
         os.close(fd)
 
 
-def decode_tensor(tensor, what: str, base_dir: str | None = None,
+def decode_tensor(tensor: TensorProto, what: str, base_dir: str | None = None,
                   limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
     """A TensorProto as a numpy array: float64 for float types (exact), int64 for the
     integer types (uint64 above 2**63 refused), bool for BOOL. Other types refused."""
@@ -182,7 +189,7 @@ def decode_tensor(tensor, what: str, base_dir: str | None = None,
                                "integers and bool only)")
     if tensor.HasField("segment"):
         raise ModelFormatError(f"{what} is a segmented tensor (not supported)")
-    raw = None
+    raw: bytes | None = None
     if tensor.data_location == 1:  # EXTERNAL
         raw = _external_bytes(tensor, what, base_dir, limits)
     elif tensor.HasField("raw_data"):
@@ -203,7 +210,7 @@ def decode_tensor(tensor, what: str, base_dir: str | None = None,
     return values.reshape(dims)
 
 
-def _little(raw: bytes, dtype, what: str) -> np.ndarray:
+def _little(raw: bytes, dtype: type[np.generic], what: str) -> np.ndarray:
     dt = np.dtype(dtype).newbyteorder("<")
     if len(raw) % dt.itemsize:
         raise ModelFormatError(f"{what}: raw_data of {len(raw)} bytes is not a whole number "
@@ -211,7 +218,8 @@ def _little(raw: bytes, dtype, what: str) -> np.ndarray:
     return np.frombuffer(raw, dtype=dt)
 
 
-def _float_values(tensor, code: int, raw, count: int, what: str) -> np.ndarray:
+def _float_values(tensor: TensorProto, code: int, raw: bytes | None, count: int,
+                  what: str) -> np.ndarray:
     name = FLOAT_TYPES[code]
     if name in ("float16", "bfloat16"):
         if raw is not None:
@@ -237,7 +245,8 @@ def _float_values(tensor, code: int, raw, count: int, what: str) -> np.ndarray:
     return values
 
 
-def _integer_values(tensor, code: int, raw, what: str) -> np.ndarray:
+def _integer_values(tensor: TensorProto, code: int, raw: bytes | None,
+                    what: str) -> np.ndarray:
     dtype = INTEGER_TYPES[code]
     if raw is not None:
         values = _little(raw, dtype, what)
@@ -252,7 +261,8 @@ def _integer_values(tensor, code: int, raw, what: str) -> np.ndarray:
     return values.astype(np.int64)
 
 
-def _attribute(attr, where: str, base_dir, limits: Limits):
+def _attribute(attr: AttributeProto, where: str, base_dir: str | None,
+               limits: Limits) -> object:
     kind = int(attr.type)
     if kind == 1:
         return float(attr.f)
@@ -281,7 +291,7 @@ class _Unsupported:
     kind: int
 
 
-def _dims(value_info) -> tuple | None:
+def _dims(value_info: ValueInfoProto) -> tuple[int | None, ...] | None:
     t = value_info.type
     if not t.HasField("tensor_type"):
         return None
@@ -291,11 +301,11 @@ def _dims(value_info) -> tuple | None:
     return tuple(int(d.dim_value) if d.HasField("dim_value") else None for d in tt.shape.dim)
 
 
-def parse_model(data: bytes):
+def parse_model(data: bytes) -> ModelProto:
     """The ModelProto of ``data`` (ModelFormatError for bytes that are not one)."""
     onnx = require_onnx()
-    from google.protobuf.message import DecodeError
-    model = onnx.ModelProto()
+    from google.protobuf.message import DecodeError  # type: ignore[import-untyped]  # no stubs
+    model: ModelProto = onnx.ModelProto()
     try:
         model.ParseFromString(data)
     except (DecodeError, RuntimeError, ValueError) as exc:
@@ -324,7 +334,8 @@ def read_graph(data: bytes, base_dir: str | None = None,
         raise ModelFormatError("the model imports no version of the default ONNX domain")
     if len(g.sparse_initializer):
         raise ModelFormatError("sparse initializers are not supported")
-    initializers, total = {}, 0
+    initializers: dict[str, np.ndarray] = {}
+    total = 0
     for t in g.initializer:
         _str(t.name, "an initializer name")
         if t.name in initializers:
@@ -375,12 +386,12 @@ def _known_attributes(where: str, op: str, names: list[str], opset: int) -> None
                                f"{op} (opset {opset}) does not define")
 
 
-def _nodes(g, initializers: dict, input_name: str, base_dir, limits: Limits,
-           opset: int) -> tuple:
+def _nodes(g: GraphProto, initializers: dict[str, np.ndarray], input_name: str,
+           base_dir: str | None, limits: Limits, opset: int) -> tuple[Node, ...]:
     """The graph's nodes, decoded and in topological order (Kahn's algorithm); a name
     read but never defined, defined twice, or a cycle is refused, naming the node."""
     producer: dict[str, int] = {}
-    nodes = []
+    nodes: list[Node] = []
     for k, n in enumerate(g.node):
         name = _str(n.name, f"the name of node #{k}") or f"#{k}"
         op = _str(n.op_type, f"the operator of node {_text(name)}")
@@ -421,7 +432,7 @@ def _nodes(g, initializers: dict, input_name: str, base_dir, limits: Limits,
             readers.setdefault(producer[name], []).append(k)
     ready = [k for k in range(len(nodes)) if waiting[k] == 0]
     heapq.heapify(ready)  # smallest index first: file order whenever it is valid
-    order = []
+    order: list[int] = []
     while ready:
         k = heapq.heappop(ready)
         order.append(k)

@@ -18,36 +18,47 @@ is also how :mod:`.interpret` reads it, so the export of a proved model is prove
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from ...errors import ParseError
 from ...model import Model
 from .check import DOMAIN_KEY
 from .read import require_onnx
 
+if TYPE_CHECKING:  # onnx is imported when a graph is written (the optional extra)
+    from onnx import ModelProto, NodeProto, TensorProto
+
+    from ...floats.schema import FloatBlock
+
 OPSET = 17
-DTYPES = {"float64": (np.float64, 11), "float32": (np.float32, 1)}
+DTYPES: dict[str, tuple[type[np.floating[Any]], int]] = {"float64": (np.float64, 11),
+                                                         "float32": (np.float32, 1)}
 
 
 class _Builder:
-    def __init__(self, dtype: str):
+    def __init__(self, dtype: str) -> None:
         self.onnx = require_onnx()
         self.np_type, self.code = DTYPES[dtype]
-        self.nodes, self.inits, self.count = [], [], 0
+        self.nodes: list[NodeProto] = []
+        self.inits: list[TensorProto] = []
+        self.count = 0
 
-    def const(self, name: str, array, dtype=None) -> str:
+    def const(self, name: str, array: ArrayLike, dtype: DTypeLike | None = None) -> str:
         from onnx import numpy_helper
         arr = np.asarray(array, dtype=dtype or self.np_type)
         self.inits.append(numpy_helper.from_array(arr, name))
         return name
 
-    def op(self, op: str, inputs: list[str], name: str, **attrs) -> str:
+    def op(self, op: str, inputs: list[str], name: str, **attrs: Any) -> str:
         self.count += 1
         self.nodes.append(self.onnx.helper.make_node(op, inputs, [name], name=name, **attrs))
         return name
 
 
-def onnx_model(model: Model, dtype: str = "float64"):
+def onnx_model(model: Model, dtype: str = "float64") -> ModelProto:
     """The ModelProto of ``model`` (numeric readout required)."""
     from ...floats.forward import float_model_from_model
     if dtype not in DTYPES:
@@ -89,7 +100,7 @@ def onnx_model(model: Model, dtype: str = "float64"):
     x = helper.make_tensor_value_info("x", b.code, ["batch", d])
     y = helper.make_tensor_value_info("y", b.code, ["batch"])
     graph = helper.make_graph(b.nodes, "exactformer", [x], [y], b.inits)
-    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+    proto: ModelProto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               producer_name="exactformer")
     proto.ir_version = 8  # readable by onnxruntime releases since 1.10
     meta = {"exactformer.variables": ",".join(fm.variables),
@@ -101,13 +112,13 @@ def onnx_model(model: Model, dtype: str = "float64"):
     return proto
 
 
-def _scores(b: _Builder, p: str, blk, S: str, N: int) -> str:
+def _scores(b: _Builder, p: str, blk: FloatBlock, S: str, N: int) -> str:
     """The attention weights W from the scores S (mask, activation) as ONNX nodes."""
     mask = blk.mask
     if blk.activation == "softmax":
         if mask is None:
             return b.op("Softmax", [S], p + "W", axis=-1)
-        has_key = mask.any(axis=1)
+        has_key = cast(np.ndarray, mask.any(axis=1))  # one flag a row (numpy's stub: bool)
         fill = np.where(has_key[:, None], -np.inf, 0.0)
         masked = b.op("Where", [b.const(p + "mask", mask, np.bool_), S,
                                 b.const(p + "fill", fill)], p + "S_masked")
