@@ -6,11 +6,9 @@
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
-from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, TypeAlias, Union
+from typing import TYPE_CHECKING, Any, TypeAlias, Union
 
 import sympy
 from sympy.polys.rings import PolyElement
@@ -21,22 +19,15 @@ from .limits import DEFAULT_LIMITS, Limits
 from .model import Model
 from .model.parameters import count_parameters
 from .poly import Target, make_target
+from .poly.target import Names, TargetSource
 from .verify import Verdict, verify_identity
 from .verify.box import verify_on_box
 from .verify.evidence import with_trace_evidence
 
 if TYPE_CHECKING:
     from .poly.box import Box
-    from .poly.target import tree_source
     from .teach import Report
 
-#: What a target or claim may be given as: text, a sympy Expr or Poly, a sympy ring
-#: element, an exact number, an {exponent tuple (or int): coefficient} dict, a parsed
-#: tree or a Target (see :func:`exactformer.poly.make_target`; sympy is untyped).
-TargetSource: TypeAlias = Union[str, int, Fraction, sympy.Basic, sympy.Poly, PolyElement,
-                                Mapping[Any, Any], "tree_source", Target]
-#: Variable or parameter names: text ("x, y"), a sequence of names, or None (default).
-Names: TypeAlias = Union[str, Iterable[str], None]
 #: A box: None, a Box, or box text such as "[-1,1]^2" or "[0,1]x[0,2]".
 DomainSpec: TypeAlias = Union[str, "Box", None]
 

@@ -40,7 +40,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .model import Model
 from .poly import Target, make_target
 from .poly.box import Box
-from .poly.target import lift
+from .poly.target import TargetSource, lift
 from .verify.box import claim_at
 from .verify.float_error import ForwardBound, forward_error_bound, rounded_model
 from .verify.precision import Precision, decimal_up
@@ -113,7 +113,7 @@ class FloatErrorResult:
         }
 
 
-def claim_on_inputs(claim: api.TargetSource, model: Model,
+def claim_on_inputs(claim: TargetSource, model: Model,
                     limits: Limits = DEFAULT_LIMITS) -> Target:
     """The claim as a polynomial in the model's inputs (numeric coefficients only)."""
     t = make_target(claim, variables=list(model.variables), limits=limits)
@@ -146,7 +146,7 @@ def _gap(exact: api.ProofResult, claim: Target, box: Box) -> Fraction:
     return max(-lo, hi)
 
 
-def certify_float_error(ref: Model, claim: api.TargetSource, box: Box, precision: Precision,
+def certify_float_error(ref: Model, claim: TargetSource, box: Box, precision: Precision,
                         run: Model | None = None, observed_model: FloatModel | None = None,
                         samples: int = 2000, seed: int = 0,
                         limits: Limits = DEFAULT_LIMITS,

@@ -33,7 +33,7 @@ from .interpret import NEG_INF, make_context, run_graph
 from .read import Graph
 
 if TYPE_CHECKING:
-    from ...api import Names, TargetSource
+    from ...poly.target import Names, TargetSource
 
 #: metadata key under which exactformer's exporter records the box of a relu model
 DOMAIN_KEY = "exactformer.domain"
