@@ -232,3 +232,10 @@ def test_common_imports_no_subcommand():
 def test_every_subcommand_module_is_registered():
     from exactformer.cli import SUBCOMMANDS
     assert sorted(m.__name__ for m in SUBCOMMANDS) == subcommand_modules()
+
+
+def test_the_coq_export_finds_the_library_of_the_checkout():
+    """A source checkout prints a coqc command that names the real proofs/coq."""
+    from exactformer.formats.coq.masked import COQ_DIR, coqc_command
+    assert COQ_DIR == PACKAGE.parent / "proofs" / "coq" and (COQ_DIR / "Masked.v").is_file()
+    assert f"-R {COQ_DIR} " in coqc_command("out.v")

@@ -53,7 +53,8 @@ if TYPE_CHECKING:
     from ..certificate import Certificate
 
 #: proofs/coq in a source checkout (None when the package runs without it)
-COQ_DIR = Path(__file__).resolve().parents[1] / "proofs" / "coq"
+#: proofs/coq of a source checkout: exactformer/formats/coq/masked.py is three levels down
+COQ_DIR = Path(__file__).resolve().parents[3] / "proofs" / "coq"
 LOGICAL_PATH = "Exactformer"
 
 
