@@ -52,33 +52,59 @@ def modules() -> dict[str, Path]:
 
 
 def _type_checking_only(node: ast.AST) -> bool:
-    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+    """``if TYPE_CHECKING:`` (or ``typing.TYPE_CHECKING``): its body never runs."""
+    return isinstance(node, ast.If) and ast.unparse(node.test) in ("TYPE_CHECKING",
+                                                                    "typing.TYPE_CHECKING")
 
 
-def imported_names(name: str) -> set[str]:
-    """Every module name that ``name``'s import statements name (absolute)."""
+def _lazy_names() -> dict[str, str]:
+    """The names ``exactformer`` loads on first use (its ``_LAZY`` map: name -> module)."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_LAZY"
+                                                for t in node.targets):
+            return {k: f"exactformer.{v}" for k, v in ast.literal_eval(node.value).items()}
+    return {}
+
+
+def imported_names(name: str, source: str | None = None) -> set[str]:
+    """Every module name that ``name``'s import statements name (absolute); ``source``
+    stands for the module's text when given."""
     path = modules()[name]
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
 
+    lazy = _lazy_names()
+
     def visit(node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
             if _type_checking_only(child):
+                assert isinstance(child, ast.If)
+                for branch in child.orelse:  # the else branch does run
+                    visit(ast.Module(body=[branch], type_ignores=[]))
                 continue
+            if isinstance(child, ast.Call) and ast.unparse(child.func) in (
+                    "importlib.import_module", "import_module", "__import__") and child.args \
+                    and isinstance(child.args[0], ast.Constant) \
+                    and isinstance(child.args[0].value, str):
+                found.add(child.args[0].value)  # a module named by a constant string
             if isinstance(child, ast.Import):
                 found.update(a.name for a in child.names)
             elif isinstance(child, ast.ImportFrom):
                 if child.level:
                     base = package.split(".")[:len(package.split(".")) - child.level + 1]
-                    source = ".".join(base + ([child.module] if child.module else []))
+                    origin = ".".join(base + ([child.module] if child.module else []))
                 else:
-                    source = child.module or ""
+                    origin = child.module or ""
                 for alias in child.names:  # "from pkg import submodule" names a module
-                    sub = f"{source}.{alias.name}"
-                    found.add(sub if sub in modules() else source)
+                    sub = f"{origin}.{alias.name}"
+                    if origin == "exactformer" and alias.name in lazy:
+                        found.add(lazy[alias.name])  # loaded through the package's __getattr__
+                    else:
+                        found.add(sub if sub in modules() else origin)
             visit(child)
 
-    visit(ast.parse(path.read_text(encoding="utf-8")))
+    visit(ast.parse(path.read_text(encoding="utf-8") if source is None else source))
     return found
 
 
@@ -159,6 +185,21 @@ def test_the_graph_sees_the_package():
 
 def test_no_import_cycles():
     assert cycles(graph()) == []
+
+
+@pytest.mark.parametrize("snippet, target", [
+    ("def f():\n    from .. import prove\n", "exactformer.api"),
+    ("import importlib\nimportlib.import_module('exactformer.cli')\n", "exactformer.cli"),
+    ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    pass\nelse:\n"
+     "    from ..verify import identity\n", "exactformer.verify.identity"),
+    ("from typing import TYPE_CHECKING\nif not TYPE_CHECKING:\n    from .. import theorem\n",
+     "exactformer.theorem"),
+])
+def test_every_form_of_import_is_seen(snippet, target):
+    """Lazy names of the package, import_module strings and the branches of a
+    TYPE_CHECKING test that run all count as imports."""
+    found = imported_names("exactformer.engine.interpreter", snippet)
+    assert any(t == target or t.startswith(target + ".") for t in found), found
 
 
 def test_the_cycle_finder_finds_a_cycle():

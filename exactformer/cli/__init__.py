@@ -11,13 +11,14 @@ With ``--json`` every subcommand prints ONE JSON object on stdout, errors includ
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from types import ModuleType
 
 from ..errors import ExactformerError, InternalContradiction
 from . import (approx, check, check_model, demo, explain, export, export_model, fit,
                float_error, prove, theorem)
-from .common import (EXIT_BAD_INPUT, EXIT_CODES, EXIT_INTERNAL, EXIT_LIMIT, EXIT_NUMERICAL,
+from .common import (EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_CODES, EXIT_INTERNAL, EXIT_LIMIT, EXIT_NUMERICAL,
                      EXIT_PROVED, EXIT_REFUTED, UsageError, command_context, one_line,
                      resolve_text_inputs, time_limit)
 from .common.output import collect_json, emit_json
@@ -62,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     An error is one line on stderr; with ``--json`` the same line is also the
     ``error`` of ONE JSON object on stdout: {"verdict": "error", "exit_code": N, ...}."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    want_json = "--json" in argv
+    # argparse also accepts an unambiguous prefix such as --js
+    want_json = any(len(a) > 3 and "--json".startswith(a) for a in argv)
     with collect_json() as collected:  # printed below, with the exit code
         code, message = _run(argv)
     try:
@@ -72,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
                 emit_json({"verdict": "error", "error": message}, code)
         elif collected:
             emit_json(collected[-1], code)
-    except BrokenPipeError:
-        return 0
+    except BrokenPipeError:  # the verdict is known; its output was not delivered
+        _drop_stdout()
     return code
 
 
@@ -93,8 +95,12 @@ def _run(argv: list[str]) -> tuple[int, str | None]:
         code = next(c for cls, c in EXIT_CODES if isinstance(exc, cls))
         label = "limit exceeded" if code == EXIT_LIMIT else "error"
         return code, f"exactformer: {label}: {one_line(exc)}"
-    except BrokenPipeError:
-        return 0, None
+    except BrokenPipeError:  # the reader went away: nothing was delivered, never exit 0
+        _drop_stdout()
+        return EXIT_BROKEN_PIPE, "exactformer: error: the output was closed before the result was printed"
+    except OverflowError:  # a finite rational too large for a float64
+        return EXIT_LIMIT, ("exactformer: limit exceeded: a number is too large for a float "
+                            "(lower the sizes, e.g. of --domain)")
     except OSError as exc:  # a file that cannot be read or written: bad input, one line
         where = f" {exc.filename!r}" if getattr(exc, "filename", None) else ""
         return EXIT_BAD_INPUT, f"exactformer: error: cannot access{where}: {exc.strerror or exc}"
@@ -117,6 +123,15 @@ def _run(argv: list[str]) -> tuple[int, str | None]:
         return int(exc.code or 0), None
     except Exception as exc:  # a bug: still one line, never a traceback
         return _internal_error(exc)
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit raises nothing."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _internal_error(exc: Exception) -> tuple[int, str]:

@@ -3,7 +3,7 @@ types (:mod:`.options`), input reading (:mod:`.inputs`), printing (:mod:`.output
 context of a run (:mod:`.context`) and the sampling rungs of ``prove`` and
 ``check-model`` (:mod:`.rungs`). Subcommand modules import only this package and the
 library."""
-from .codes import (EXIT_BAD_INPUT, EXIT_CODES, EXIT_INTERNAL, EXIT_LIMIT, EXIT_NUMERICAL,
+from .codes import (EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_CODES, EXIT_INTERNAL, EXIT_LIMIT, EXIT_NUMERICAL,
                     EXIT_PROVED, EXIT_REFUTED, UsageError)
 from .context import command_context, time_limit
 from .inputs import load_model_file, read_input_file, resolve_text_inputs
@@ -19,7 +19,7 @@ from .rungs import (add_rung_options, build_from_args, built_summary, check_exac
                     check_numerical_args, check_probabilistic_args, deadline_of,
                     fallback_applies, loaded_summary, report_numerical, report_probabilistic)
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_CODES", "EXIT_INTERNAL", "EXIT_LIMIT", "EXIT_NUMERICAL",
+__all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_CODES", "EXIT_INTERNAL", "EXIT_LIMIT", "EXIT_NUMERICAL",
            "EXIT_PROVED", "EXIT_REFUTED", "LIMIT_MAXIMA", "MAX_SIZE", "MAX_TIMEOUT",
            "UsageError", "add_certificate_options", "add_common_options",
            "add_construction_option", "add_domain_option", "add_json_option",

@@ -8,14 +8,16 @@ from __future__ import annotations
 from ...errors import (CertificateError, ExactformerError, LimitExceeded, ModelFormatError,
                        NotAPolynomial, NotExact, ParseError, ShapeError)
 
-
-
 EXIT_PROVED, EXIT_REFUTED, EXIT_BAD_INPUT, EXIT_LIMIT, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 #: Not decided exactly: agreement on the mpmath rung (numerical evidence) or the
 #: Schwartz-Zippel rung (probabilistic). Never a proof; exit 0 is for exact proofs only.
 EXIT_NUMERICAL = 5
+
+#: stdout was closed before the result was printed (the shell's SIGPIPE convention,
+#: 128 + 13): the result never reached the reader, so it is never reported as 0.
+EXIT_BROKEN_PIPE = 141
 
 
 #: One place maps error classes to exit codes (first match wins).

@@ -24,7 +24,9 @@ _TEXT_INPUTS = (("expr", "expr_file", "polynomial"), ("claim", "claim_file", "cl
 def resolve_text_inputs(args: argparse.Namespace) -> None:
     """Replace "-" by stdin and --file/--claim-file PATH by the file's text, bounded by
     --max-input-chars (UTF-8, at most 4 bytes a character, is read, then decoded)."""
-    limit = getattr(args, "max_input_chars", None) or DEFAULT_LIMITS.max_input_chars
+    limit = getattr(args, "max_input_chars", None)
+    if limit is None:
+        limit = DEFAULT_LIMITS.max_input_chars
     for attr, file_attr, what in _TEXT_INPUTS:
         if not hasattr(args, attr):
             continue
@@ -33,7 +35,11 @@ def resolve_text_inputs(args: argparse.Namespace) -> None:
         if path is not None:
             if value is not None:
                 raise UsageError(f"give the {what} as an argument or with {option}, not both")
-            data = read_input_file(path, f"{what} file", max_bytes=4 * limit + 4)
+            try:
+                data = read_input_file(path, f"{what} file", max_bytes=4 * limit + 4)
+            except LimitExceeded:  # say it in the user's unit, characters
+                raise LimitExceeded(f"the {what} file {path!r} is longer than the limit of "
+                                    f"{limit} characters (--max-input-chars)") from None
             source = f"{what} file {path!r}"
         elif value == "-":
             data = sys.stdin.buffer.read(4 * limit + 5)
