@@ -280,3 +280,13 @@ def test_the_schemas_reject_the_old_drift():
                                              "lines": 3, "command": "coqc p.v",
                                              "route": "generic", "exit_code": 0})
     assert not validator("error").is_valid({"verdict": "error", "exit_code": 0, "error": "x"})
+
+
+def test_the_suite_validates_every_json_output(capsys):
+    """conftest wraps the command line's JSON printer: an object that breaks its schema
+    fails whichever test printed it."""
+    import exactformer.cli as cli
+    with pytest.raises(AssertionError, match="does not follow"):
+        cli.emit_json({"verdict": "proved-ish"}, 0)
+    assert main(["prove", "x**2", "--json"]) == 0  # a good object passes through
+    assert json.loads(capsys.readouterr().out)["verdict"] == "proved"
