@@ -135,8 +135,7 @@ class ProofResult:
     def _repr_html_(self) -> str:
         """A compact summary card for notebooks (the full walk-through: ``report()``)."""
         from .teach import summary_card
-        # teach.ResultLike declares a Trace; ours is None after a box split or a counterexample
-        return summary_card(self)  # type: ignore[arg-type]
+        return summary_card(self)
 
     def _repr_latex_(self) -> str:
         """``$p(x, y) = ...$: proved (rung)``, as sympy objects display in notebooks."""
@@ -150,9 +149,8 @@ class ProofResult:
         """The full walk-through (a ``teach.Report``: displays as the whole HTML report
         in a notebook, ``str()`` is the terminal text); writes files when paths are given."""
         from .teach import explain
-        # teach.ResultLike declares a Trace; ours is None after a box split or a counterexample
-        return explain(self, max_shown=max_shown, markdown=markdown,  # type: ignore[arg-type]
-                       html=html, plot_domain=plot_domain)
+        return explain(self, max_shown=max_shown, markdown=markdown, html=html,
+                       plot_domain=plot_domain)
 
 
 def _with_constants(expr: sympy.Expr, target: Target) -> sympy.Expr:

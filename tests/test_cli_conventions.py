@@ -76,3 +76,16 @@ def test_a_bound_too_large_for_a_float_is_a_limit(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert code == 3, err
     assert json.loads(out)["exit_code"] == 3 and "internal" not in err
+
+
+def test_a_result_decided_piece_by_piece_has_a_card_and_refuses_a_walk_through():
+    """After a box split (or a counterexample) there is no whole-box trace: the notebook
+    card still renders, the walk-through is refused with NotExact (exit 2 on the CLI)."""
+    from exactformer import build, check_model
+    from exactformer.errors import NotExact
+    m = build("x**2 - x", construction="relu", domain="[-1,1]")
+    r = check_model(m, "x**2 - x", domain="[-3,3]")
+    assert r.trace is None and not r.proved
+    assert "refuted" in r._repr_html_()
+    with pytest.raises(NotExact, match="no walk-through"):
+        r.report()

@@ -35,9 +35,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     result = api.prove(target, construction=args.construction, domain=args.domain,
                        degree=args.degree, limits=limits, timeout=args.timeout)
     color = not args.json and sys.stdout.isatty()
-    # teach.ResultLike declares a Trace; ours is None after a box split or a counterexample
-    report = explain(result,  # type: ignore[arg-type]
-                     max_shown=args.max_tokens_shown, markdown=args.markdown,
+    report = explain(result, max_shown=args.max_tokens_shown, markdown=args.markdown,
                      html=args.html, color=color, plot_domain=plot_domain,
                      default_box=default_box)
     summary = result.summary()

@@ -19,6 +19,8 @@ CARD_BLOCKS = 12
 
 def changed_per_block(result: ResultLike) -> list[int]:
     """How many tokens each block changed, read from the recorded residual streams."""
+    if result.trace is None:  # decided piece by piece or by a counterexample
+        return []
     res = result.trace.residuals
     return [sum(1 for a, b in zip(res[k], res[k - 1]) if a is not b and a != b)
             for k in range(1, len(res))]

@@ -195,7 +195,7 @@ def attention_figure(result: ResultLike, narrative: Narrative, k: int,
     the mask forbids the pair, light: allowed with weight exactly 0, dark: non-zero
     weight (written in, exactly, for small models)."""
     model, trace = result.model, result.trace
-    if not 1 <= k <= model.depth:
+    if trace is None or not 1 <= k <= model.depth:  # no trace: nothing to draw
         return None
     att = model.blocks[k - 1].attention
     n = min(model.tokens, limit, len(narrative.tokens))
@@ -374,7 +374,8 @@ def exact_samples(result: ResultLike, points: Sequence[SamplePoint]
     out: list[Sample] = []
     steps = model.tokens * max(1, model.depth)
     forward = steps * len(points) <= FORWARD_PASS_BUDGET * 10 and steps <= FORWARD_PASS_BUDGET
-    final_polys = None if forward else result.trace.final
+    forward = forward or result.trace is None  # no recorded trace: run the model itself
+    final_polys = None if forward or result.trace is None else result.trace.final
     for x in points:
         vec = tuple(Fraction(v) for v in x) if isinstance(x, (tuple, list)) else (Fraction(x),)
         if len(vec) != d:

@@ -22,6 +22,7 @@ from typing import Any, Protocol, Sequence, TypeAlias
 import sympy
 
 from ..engine import Trace
+from ..errors import NotExact
 from ..verify.verdict import EXACT_ON_BOX, Verdict
 from ..model import Attention, Block, ExactMatrix, Model
 from ..poly import Target
@@ -45,7 +46,8 @@ class ResultLike(Protocol):
     target: Target
     model: Model
     verdict: Verdict
-    trace: Trace
+    #: None when the result was decided piece by piece or by a counterexample
+    trace: Trace | None
 
 
 @dataclass(frozen=True)
@@ -416,6 +418,9 @@ def build_narrative(result: ResultLike, max_shown: int = DEFAULT_MAX_SHOWN,
     if max_shown < 1:
         raise ValueError(f"max_shown must be at least 1, got {max_shown}")
     model, trace = result.model, result.trace
+    if trace is None:
+        raise NotExact("no walk-through: this result has no exact trace of the whole box (it "
+                       "was decided piece by piece or by a counterexample; see its evidence)")
     if len(trace.residuals) != model.depth + 1:
         raise ValueError("the trace must record every block (run with record=True)")
     w = _Walker(model, trace)
