@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 
 from ..theorem import prove_theorem
-from .common import (EXIT_PROVED, EXIT_REFUTED, add_certificate_options, add_construction_option,
-                     add_domain_option, add_json_option, add_limit_options, limits_from_args,
+from .common import (EXIT_PROVED, EXIT_REFUTED, add_backend_option, add_certificate_options,
+                     add_construction_option, add_domain_option, add_json_option, add_limit_options, limits_from_args,
                      non_negative_int, print_evidence, print_json, verdict_line,
                      write_certificate_option)
 from ..model.parameters import parameters_line
@@ -50,5 +50,6 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     add_domain_option(p)
     add_json_option(p)
     add_limit_options(p)
+    add_backend_option(p)
     add_certificate_options(p)
     p.set_defaults(func=cmd_theorem)

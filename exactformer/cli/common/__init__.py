@@ -7,7 +7,8 @@ from .codes import (EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_CODES, EXIT_INTERNAL,
                     EXIT_PROVED, EXIT_REFUTED, UsageError)
 from .context import command_context, time_limit
 from .inputs import load_model_file, read_input_file, resolve_text_inputs
-from .options import (LIMIT_MAXIMA, MAX_SIZE, MAX_TIMEOUT, add_certificate_options,
+from .options import (LIMIT_MAXIMA, MAX_SIZE, MAX_TIMEOUT, add_backend_option,
+                      add_certificate_options,
                       add_common_options, add_construction_option, add_domain_option,
                       add_json_option, add_limit_option, add_limit_options,
                       add_polynomial_argument, add_timeout_option, bounded_int, file_kind,
@@ -21,7 +22,7 @@ from .rungs import (add_rung_options, build_from_args, built_summary, check_exac
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_BROKEN_PIPE", "EXIT_CODES", "EXIT_INTERNAL", "EXIT_LIMIT", "EXIT_NUMERICAL",
            "EXIT_PROVED", "EXIT_REFUTED", "LIMIT_MAXIMA", "MAX_SIZE", "MAX_TIMEOUT",
-           "UsageError", "add_certificate_options", "add_common_options",
+           "UsageError", "add_backend_option", "add_certificate_options", "add_common_options",
            "add_construction_option", "add_domain_option", "add_json_option",
            "add_limit_option", "add_limit_options", "add_polynomial_argument",
            "add_rung_options", "add_timeout_option", "bounded_int", "build_from_args",

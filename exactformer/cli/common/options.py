@@ -206,3 +206,10 @@ def add_json_option(p: argparse.ArgumentParser) -> None:
     """--json: ONE JSON object on stdout, errors included."""
     p.add_argument("--json", action="store_true",
                    help='print one JSON object (errors too: {"verdict": "error", ...})')
+
+
+def add_backend_option(p: argparse.ArgumentParser) -> None:
+    """--backend: the exact polynomial backend (speed only: both are exact)."""
+    from ...engine.environment import BACKENDS
+    p.add_argument("--backend", choices=BACKENDS,
+                   help="exact polynomial backend (default auto: flint when installed and useful)")

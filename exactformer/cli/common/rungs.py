@@ -21,7 +21,7 @@ from ...verify.numerical import DEFAULT_DPS, MAX_DPS, MIN_DPS
 from ...verify.numerical import DEFAULT_POINTS as NUMERICAL_POINTS
 from ...verify.schwartz_zippel import DEFAULT_POINTS as SZ_POINTS
 from .codes import EXIT_NUMERICAL, EXIT_REFUTED, UsageError
-from .options import bounded_int
+from .options import add_backend_option, bounded_int
 from .output import label_float_reading, print_json, print_summary
 
 if TYPE_CHECKING:
@@ -62,8 +62,7 @@ def add_rung_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=bounded_int(0, 2**256 - 1, "2**256 - 1"),
                    help="seed the random points, an integer in [0, 2**256) (default: system "
                         "randomness)")
-    p.add_argument("--backend", choices=("auto", "sympy", "flint"),
-                   help="exact polynomial backend (default auto: flint when installed and useful)")
+    add_backend_option(p)
 
 
 def check_exact_rung_options(args: argparse.Namespace) -> None:
