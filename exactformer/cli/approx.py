@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import (EXIT_PROVED, EXIT_REFUTED, UsageError, add_json_option,
-                     add_polynomial_argument, add_timeout_option, limits_from_args,
+                     add_limit_options, add_polynomial_argument, limits_from_args,
                      non_negative_int, output_file, print_json, verdict_line)
 
 
@@ -136,5 +136,5 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     p.add_argument("--plot-degrees", dest="plot_degrees",
                    help="degrees for --plot, e.g. 2,4,8 (default: up to 9 up to --degree)")
     add_json_option(p)
-    add_timeout_option(p)
+    add_limit_options(p, "the function text")
     p.set_defaults(func=cmd_approx)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import (EXIT_PROVED, EXIT_REFUTED, add_json_option, add_timeout_option,
+from .common import (EXIT_PROVED, EXIT_REFUTED, add_json_option, add_limit_options,
                      limits_from_args, non_negative_int, print_json, read_input_file,
                      verdict_line)
 
@@ -22,7 +22,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from ..approx.fit import fit, load_csv
     limits = limits_from_args(args)
     method = "exact" if args.exact else "float" if args.float else "auto"
-    data = load_csv(read_input_file(args.data, "data file"))
+    chars = args.max_input_chars  # given: bounds the file (UTF-8: <= 4 bytes a character)
+    data = load_csv(read_input_file(args.data, "data file") if chars is None else
+                    read_input_file(args.data, "data file", max_bytes=4 * chars + 4))
     result = fit(data, args.degree, method=method, limits=limits)
     summary = result.summary()
     if args.json:
@@ -61,5 +63,5 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     g.add_argument("--exact", action="store_true", help="exact rational least squares")
     g.add_argument("--float", action="store_true", help="float64 least squares (large data)")
     add_json_option(p)
-    add_timeout_option(p)
+    add_limit_options(p, "the data file")
     p.set_defaults(func=cmd_fit)
