@@ -99,16 +99,22 @@ def check_probabilistic_args(args: argparse.Namespace) -> None:
         raise UsageError("--dps is for the mpmath rung, not --rung schwartz-zippel")
 
 
+def _print_what_was_decided(summary: dict[str, Any]) -> None:
+    """The text rows before a sampling rung's verdict: the built model's summary (prove)
+    and how a float file's weights were read (check-model)."""
+    if "dimension" in summary:
+        print_summary(summary)
+    if summary.get("reconstruction"):
+        print(f"weights      {summary['reconstruction']}")
+
+
 def report_probabilistic(summary: dict[str, Any], result: SchwartzZippelResult,
                          as_json: bool) -> int:
     summary.update(result.to_json())
     if as_json:
         print_json(summary)
     else:
-        if "dimension" in summary:
-            print_summary(summary)
-        if summary.get("reconstruction"):
-            print(f"weights      {summary['reconstruction']}")
+        _print_what_was_decided(summary)
         print(result.line() + summary.get("verdict_about", ""))
         print(f"points       {len(result.points)} random points of S^{len(result.names)}, "
               f"|S| = 2^{result.sample_size.bit_length() - 1}, degree bound "
@@ -185,10 +191,7 @@ def report_numerical(summary: dict[str, Any], result: NumericalResult, args: arg
     if args.json:
         print_json(summary)
     else:
-        if "dimension" in summary:
-            print_summary(summary)
-        if summary.get("reconstruction"):
-            print(f"weights      {summary['reconstruction']}")
+        _print_what_was_decided(summary)
         if fallback_reason is not None:
             print(f"exact rungs  could not decide: {fallback_reason}")
             print("fallback     mpmath interval evaluation")
