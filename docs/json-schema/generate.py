@@ -156,11 +156,13 @@ COMMANDS: dict[str, tuple[list[str], list[str], list[str], dict[str, dict]]] = {
                            "description": "one object per example (prove's keys)"}}),
     "check": (["proved", "refuted"], ["verdict", "exit_code", "certificate", "message"],
               ["kind", "statement", "rung", "variables", "terms", "tokens", "width",
-               "blocks", "dimension", "degree", "domain", "seconds"],
+               "blocks", "dimension", "degree", "domain", "seconds", "trace_layers"],
               {"message": {**STRING, "description": "the checker's line, as in the text "
                                                     "output (VALID: ... / INVALID: ...)"},
                "kind": {"enum": ["identity", "theorem"]},
-               "terms": INTEGER}),
+               "terms": INTEGER,
+               "trace_layers": {**INTEGER, "description": "layers of the recorded trace a "
+                                                          "--trace certificate holds"}}),
     "export": (["written"],
                ["verdict", "exit_code", "certificate", "coq", "lines", "command", "route"], [],
                {"coq": {**STRING, "description": "the Coq file written"},
