@@ -25,6 +25,7 @@ from exactformer.formats.onnx.check import check_graph  # noqa: E402
 from exactformer.formats.onnx.interpret import make_context, run_graph  # noqa: E402
 from exactformer.formats.onnx.read import read_graph  # noqa: E402
 from exactformer.formats.onnx.write import onnx_model  # noqa: E402
+from onnx_support import one_line_error, poly_at, save  # noqa: E402
 from onnx_clients import (HELPER_POLY, POLY, export_torch, helper_graph,  # noqa: E402
                           torch_transformer)
 
@@ -38,18 +39,6 @@ def run_cli(capsys, argv):
     return code, got.out, got.err
 
 
-def one_line_error(code, out, err, codes=(2,)):
-    assert code in codes and out == "" and len(err.strip().splitlines()) == 1, (code, out, err)
-    return err
-
-
-def save(tmp_path, model, name="m.onnx") -> str:
-    path = str(tmp_path / name)
-    with open(path, "wb") as f:
-        f.write(model.SerializeToString() if hasattr(model, "SerializeToString") else model)
-    return path
-
-
 def ort_run(path_or_model, X):
     ort = pytest.importorskip("onnxruntime", reason=ORT_REASON)
     data = path_or_model if isinstance(path_or_model, str) else \
@@ -58,17 +47,6 @@ def ort_run(path_or_model, X):
     dtype = session.get_inputs()[0].type
     X = np.asarray(X, dtype=np.float32 if "float)" in dtype else np.float64)
     return session.run(None, {session.get_inputs()[0].name: X})[0]
-
-
-def poly_at(p, point) -> Fraction:
-    """An exact QQ[x] polynomial (sympy ring element) at a rational point."""
-    total = Fraction(0)
-    for mon, c in p.items():
-        term = Fraction(int(c.numerator), int(c.denominator))
-        for v, e in zip(point, mon):
-            term *= Fraction(v) ** e
-        total += term
-    return total
 
 
 def exact_outputs(model, names):

@@ -10,7 +10,8 @@ onnx = pytest.importorskip("onnx", reason="onnx is the optional extra 'onnx'")
 from onnx import helper  # noqa: E402
 
 from exactformer.cli import main  # noqa: E402
-from test_onnx import _arr, _graph, save  # noqa: E402
+from onnx_support import save  # noqa: E402
+from test_onnx import _arr, _graph  # noqa: E402
 
 
 def _check(tmp_path, nodes, inits, claim="x1", **kw) -> tuple[int, str]:

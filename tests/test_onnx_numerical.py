@@ -25,6 +25,7 @@ from exactformer.formats.onnx.enclosures import EnclosureDomain  # noqa: E402
 from exactformer.formats.onnx.interpret import Context, run_graph  # noqa: E402
 from exactformer.formats.onnx.read import read_graph  # noqa: E402
 from onnx_clients import HELPER_POLY, helper_graph  # noqa: E402
+from onnx_support import one_line_error, save  # noqa: E402
 
 mpmath = pytest.importorskip("mpmath")
 
@@ -106,18 +107,6 @@ def run_json(capsys, argv):
     code, out, err = run_cli(capsys, argv + ["--json"])
     assert len(out.strip().splitlines()) == 1, (out, err)
     return code, json.loads(out)
-
-
-def one_line_error(code, out, err, codes=(2,)):
-    assert code in codes and out == "" and len(err.strip().splitlines()) == 1, (code, out, err)
-    return err
-
-
-def save(tmp_path, model, name="m.onnx") -> str:
-    path = str(tmp_path / name)
-    with open(path, "wb") as f:
-        f.write(model.SerializeToString())
-    return path
 
 
 def _disjoint(witness) -> bool:

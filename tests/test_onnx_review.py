@@ -20,6 +20,7 @@ from onnx import TensorProto as T, helper, numpy_helper  # noqa: E402
 from exactformer.formats.onnx import interpret  # noqa: E402
 from exactformer.formats.onnx.interpret import make_context, run_graph  # noqa: E402
 from exactformer.formats.onnx.read import read_graph  # noqa: E402
+from onnx_support import poly_at  # noqa: E402
 
 DOUBLE = T.DOUBLE
 
@@ -62,16 +63,6 @@ def _exact_row(model, d=2):
     return run_graph(graph, make_context(tuple(f"x{i + 1}" for i in range(d))), 1)[0]
 
 
-def _poly_at(p, point) -> Fraction:
-    total = Fraction(0)
-    for mon, c in p.items():
-        term = Fraction(int(c.numerator), int(c.denominator))
-        for v, e in zip(point, mon):
-            term *= Fraction(v) ** e
-        total += term
-    return total
-
-
 # ------------------------------------------------------------------ C2 numpy scalars
 def _gather_const(w):
     # y = Gather(w, 0-d index 0) + x1: np.take with a 0-d index returns a numpy scalar
@@ -89,14 +80,14 @@ def test_gathered_float_scalar_is_read_exactly_not_reconstructed(tmp_path, capsy
     assert code == 0, err
     # differential: onnxruntime's double result at x1 = 0.5 is the exact value rounded
     p = _exact_row(model)
-    assert float(_poly_at(p, (0.5, 0.75))) == _ort(model, [[0.5, 0.75]])[0]
+    assert float(poly_at(p, (0.5, 0.75))) == _ort(model, [[0.5, 0.75]])[0]
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.floats(allow_nan=False, allow_infinity=False, width=64))
 def test_any_gathered_double_is_its_dyadic_value(w):
     p = _exact_row(_gather_const([w, 1.0]))
-    assert _poly_at(p, (0, 0)) == Fraction(w)
+    assert poly_at(p, (0, 0)) == Fraction(w)
 
 
 def test_a_rule_output_is_always_an_array_of_exact_elements():
@@ -248,7 +239,7 @@ def test_negative_step_slice_agrees_with_onnxruntime():
         for start, end, step in itertools.product(STARTS, ENDS, (-1, -2, 1, 2)):
             model = _slice_sum(d, start, end, step)
             want = int(_ort(model, [point])[0])
-            got = _poly_at(_exact_row(model, d), point)
+            got = poly_at(_exact_row(model, d), point)
             assert got == want, (d, start, end, step, got, want)
             seen.add(want)
     assert len(seen) > 10
